@@ -1,0 +1,2 @@
+// Package root assembles the academy command tree.
+package root

@@ -1,0 +1,30 @@
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
+	"github.com/academy-dev/academy/pkg/cmd/version"
+	"github.com/academy-dev/academy/pkg/cmdutil"
+)
+
+// NewCmdRoot returns the academy command with every subcommand.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "academy",
+		Short: "Check a Docker daemon against a hands-on Docker lesson",
+		Long: `academy asks the Docker daemon, through the Engine API, whether the objectives
+of a lesson ("mission") hold, and says exactly why not.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.PersistentFlags().StringSliceVar(&f.MissionDirs, "missions", f.MissionDirs, "extra folder of mission files (also ACADEMY_MISSIONS)")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &cmdutil.UsageError{Err: err}
+	})
+	cmd.AddCommand(
+		checkcmd.NewCmdCheck(f, nil),
+		version.NewCmdVersion(f.IOStreams),
+	)
+	return cmd
+}

@@ -1,0 +1,2 @@
+// Package version implements `academy version`.
+package version
