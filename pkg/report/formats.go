@@ -1,0 +1,179 @@
+package report
+
+import (
+	"io"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/academy-dev/academy/pkg/check"
+)
+
+// Options tune rendering.
+type Options struct {
+	// Color turns on ANSI colour and the ✓ ✗ ! symbols, for a terminal. When
+	// false, the report adds no escape codes and no symbols of its own: only
+	// the mission's and the daemon's own words may be non-ASCII. Formats
+	// meant for machines ignore it.
+	Color bool
+}
+
+// Renderer writes results in one format.
+type Renderer interface {
+	// Render writes the report of one endpoint.
+	Render(w io.Writer, r *check.Result, opts Options) error
+	// RenderMulti writes the reports of several endpoints (--hosts) as one
+	// document, in the order given.
+	RenderMulti(w io.Writer, rs []*check.Result, opts Options) error
+}
+
+// Default is the format used when none is asked for.
+const Default = "text"
+
+// formats is filled once, by each format's init, and only read after.
+var formats = map[string]Renderer{}
+
+// register makes a format available by name; each format's file calls it
+// from init.
+func register(name string, r Renderer) {
+	if _, dup := formats[name]; dup {
+		panic("report: format " + name + " registered twice")
+	}
+	formats[name] = r
+}
+
+// Lookup returns the renderer registered for a format name, and whether it
+// exists.
+func Lookup(name string) (Renderer, bool) {
+	r, ok := formats[name]
+	return r, ok
+}
+
+// Names lists the formats, the default first and the others in alphabetical
+// order, for help text and completion.
+func Names() []string {
+	names := make([]string, 0, len(formats))
+	for n := range formats {
+		if n != Default {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return append([]string{Default}, names...)
+}
+
+// write hands the whole report to w in one call.
+func write(w io.Writer, b []byte) error {
+	_, err := w.Write(b)
+	return err
+}
+
+// tally counts objectives by status.
+type tally struct{ total, passed, failed, errored int }
+
+func countObjectives(objs []check.ObjectiveResult) tally {
+	t := tally{total: len(objs)}
+	for _, o := range objs {
+		switch statusOf(o.Status) {
+		case check.Pass:
+			t.passed++
+		case check.Fail:
+			t.failed++
+		default:
+			t.errored++
+		}
+	}
+	return t
+}
+
+// statusOf reads anything but pass or fail as error: a status nobody set
+// means nothing was evaluated, and must never look like a pass.
+func statusOf(s check.Status) check.Status {
+	if s == check.Pass || s == check.Fail {
+		return s
+	}
+	return check.Error
+}
+
+// firstProblem is the first check of an objective that did not pass, with
+// error checks first when the objective itself is in error: that is the one
+// that explains the objective's status.
+func firstProblem(o check.ObjectiveResult) (check.Outcome, bool) {
+	want := statusOf(o.Status)
+	for _, c := range o.Checks {
+		if statusOf(c.Status) == want && want != check.Pass {
+			return c, true
+		}
+	}
+	for _, c := range o.Checks {
+		if statusOf(c.Status) != check.Pass {
+			return c, true
+		}
+	}
+	return check.Outcome{}, false
+}
+
+// allPassed says whether every result passed; no results is not a pass.
+func allPassed(rs []*check.Result) bool {
+	for _, r := range rs {
+		if !r.Passed() {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
+
+// titleOr returns title, or id when the title is empty.
+func titleOr(title, id string) string {
+	if title == "" {
+		return id
+	}
+	return title
+}
+
+// clean replaces control characters other than newline and tab, and what
+// is not valid UTF-8 or XML, with U+FFFD: a mission file or a daemon's
+// answer must not be able to drive the learner's terminal or break a
+// report's syntax.
+func clean(s string) string {
+	bad := func(r rune) bool {
+		return r == unicode.ReplacementChar || r == 0xFFFE || r == 0xFFFF ||
+			(unicode.IsControl(r) && r != '\n' && r != '\t')
+	}
+	if strings.IndexFunc(s, bad) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
+}
+
+// oneLine folds a multi-line string onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// cleaned returns a copy of r with every string passed through clean, for
+// the formats that write strings as they are.
+func cleaned(r *check.Result) *check.Result {
+	c := *r
+	c.MissionID, c.MissionTitle = clean(r.MissionID), clean(r.MissionTitle)
+	e := &c.Endpoint
+	e.Host, e.APIVersion, e.ServerVersion, e.ImageStore = clean(e.Host), clean(e.APIVersion), clean(e.ServerVersion), clean(e.ImageStore)
+	c.Objectives = make([]check.ObjectiveResult, len(r.Objectives))
+	for i, o := range r.Objectives {
+		o.ID, o.Title = clean(o.ID), clean(o.Title)
+		checks := make([]check.Outcome, len(o.Checks))
+		for j, k := range o.Checks {
+			k.Kind, k.Subject, k.Message = clean(k.Kind), clean(k.Subject), clean(k.Message)
+			k.Expected, k.Actual = clean(k.Expected), clean(k.Actual)
+			checks[j] = k
+		}
+		o.Checks = checks
+		c.Objectives[i] = o
+	}
+	return &c
+}
