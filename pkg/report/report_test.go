@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func fixtures() map[string]*check.Result {
 
 // formatsUnderTest are the format files each fixture is rendered to; -color
 // is the text format with Options.Color.
-var formatsUnderTest = []string{"text", "text-color", "json", "junit"}
+var formatsUnderTest = []string{"text", "text-color", "json", "junit", "tap", "github"}
 
 func rendererFor(t *testing.T, format string) (Renderer, Options) {
 	t.Helper()
@@ -419,5 +420,62 @@ func TestJUnitParses(t *testing.T) {
 					got.Tests, got.Failures, got.Errors, got.Time, tests, failures, errors, seconds(total))
 			}
 		})
+	}
+}
+
+// TestLineFormats holds tap and github to their line grammar: whatever the
+// mission and the daemon say, a message cannot add a test point or a
+// workflow command of its own.
+func TestLineFormats(t *testing.T) {
+	fx := fixtures()
+	rs := []*check.Result{fx["pass"], fx["mixed"], fx["escaping"], fx["empty"]}
+	objectives := 0
+	for _, r := range rs {
+		objectives += len(r.Objectives)
+	}
+	render := func(name string) []string {
+		t.Helper()
+		r, _ := Lookup(name)
+		var b bytes.Buffer
+		if err := r.RenderMulti(&b, rs, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	}
+
+	points, plan := 0, ""
+	for _, l := range render("tap") {
+		if strings.HasPrefix(l, "1..") {
+			plan = l
+		}
+		if strings.HasPrefix(l, "ok ") || strings.HasPrefix(l, "not ok ") {
+			points++
+		}
+	}
+	if want := "1.." + strconv.Itoa(objectives); plan != want || points != objectives {
+		t.Errorf("tap: plan %q with %d test points, want %q and %d", plan, points, want, objectives)
+	}
+
+	lines := render("github")
+	commands := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "::") {
+			if !strings.HasPrefix(l, "::error title=") {
+				t.Errorf("github: unexpected workflow command %q", l)
+			}
+			commands++
+		}
+	}
+	// One line per objective, one score line per host, one total.
+	if want := objectives + len(rs) + 1; len(lines) != want {
+		t.Errorf("github: %d lines, want %d:\n%s", len(lines), want, strings.Join(lines, "\n"))
+	}
+	failing := 0
+	for _, r := range rs {
+		n := countObjectives(r.Objectives)
+		failing += n.failed + n.errored
+	}
+	if commands != failing {
+		t.Errorf("github: %d ::error lines, want one per objective that did not pass: %d", commands, failing)
 	}
 }
