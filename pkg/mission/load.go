@@ -29,7 +29,19 @@ func (e *SpecError) Error() string {
 
 // Parse decodes and validates a mission file strictly. name is used in
 // error messages.
-func Parse(name string, data []byte) (*Mission, error) {
+func Parse(name string, data []byte) (m *Mission, err error) {
+	// goccy/go-yaml v1.19.2 can panic on some malformed documents (a tag
+	// on a sequence entry: see testdata/fuzz/FuzzParse); a mission from a
+	// stranger must give an error, never a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &SpecError{File: name, Msg: "not a valid mission document (the YAML decoder failed on it)"}
+		}
+	}()
+	return parse(name, data)
+}
+
+func parse(name string, data []byte) (*Mission, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, specError(name, err)
