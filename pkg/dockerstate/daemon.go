@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 )
 
 // DefaultTimeout limits each Engine API request unless Options says otherwise.
@@ -33,6 +36,9 @@ type Daemon struct {
 	api     *client.Client
 	host    string
 	timeout time.Duration
+
+	mu         sync.Mutex // guards negotiated
+	negotiated bool
 }
 
 // Open prepares a client for the endpoint the options name. It does not dial:
@@ -76,14 +82,16 @@ func (d *Daemon) Close() error { return d.api.Close() }
 // Endpoint negotiates the API version and describes the daemon: its engine
 // version and image store.
 func (d *Daemon) Endpoint(ctx context.Context) (Endpoint, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	if _, err := d.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		return Endpoint{}, d.explain(ctx, err)
+	if err := d.negotiate(ctx); err != nil {
+		return Endpoint{}, err
 	}
-	res, err := d.api.Info(ctx, client.InfoOptions{})
+	var res client.SystemInfoResult
+	err := d.request(ctx, func(ctx context.Context) (err error) {
+		res, err = d.api.Info(ctx, client.InfoOptions{})
+		return err
+	})
 	if err != nil {
-		return Endpoint{}, d.explain(ctx, err)
+		return Endpoint{}, err
 	}
 	return Endpoint{
 		Host:          d.host,
@@ -107,14 +115,26 @@ func imageStore(status [][2]string) string {
 // Image inspects the image a reference names, resolved by the daemon as
 // `docker inspect` would. A missing image gives an error wrapping ErrNotFound.
 func (d *Daemon) Image(ctx context.Context, ref string) (Image, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	res, err := d.api.ImageInspect(ctx, ref)
-	if err != nil {
+	if err := d.negotiate(ctx); err != nil {
+		return Image{}, err
+	}
+	var (
+		res     client.ImageInspectResult
+		missing bool
+	)
+	err := d.request(ctx, func(ctx context.Context) (err error) {
+		res, err = d.api.ImageInspect(ctx, ref)
 		if cerrdefs.IsNotFound(err) {
-			return Image{}, fmt.Errorf("image %s: %w", ref, ErrNotFound)
+			missing = true
+			return nil
 		}
-		return Image{}, d.explain(ctx, err)
+		return err
+	})
+	switch {
+	case err != nil:
+		return Image{}, err
+	case missing:
+		return Image{}, fmt.Errorf("image %s: %w", ref, ErrNotFound)
 	}
 	img := Image{
 		ID:           res.ID,
@@ -129,14 +149,57 @@ func (d *Daemon) Image(ctx context.Context, ref string) (Image, error) {
 	return img, nil
 }
 
+// negotiate settles the API version once, before the first request that
+// needs it. Left to itself the client ignores a failed negotiation and
+// talks at its own newest version, which an old daemon refuses with a
+// message that does not say what is wrong.
+func (d *Daemon) negotiate(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.negotiated {
+		return nil
+	}
+	var ping client.PingResult
+	err := d.request(ctx, func(ctx context.Context) (err error) {
+		ping, err = d.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+		return err
+	})
+	if err != nil {
+		if v := ping.APIVersion; v != "" && versions.LessThan(v, client.MinAPIVersion) {
+			return &RequestError{Host: d.host,
+				Err:  fmt.Errorf("the daemon speaks Engine API %s, older than the %s this needs", v, client.MinAPIVersion),
+				Hint: "upgrade Docker to 19.03 or newer"}
+		}
+		return err
+	}
+	d.negotiated = true
+	return nil
+}
+
+// errNoAnswer is the cause of a request's own deadline, told apart from a
+// deadline the caller set.
+var errNoAnswer = errors.New("no answer in time")
+
+// request runs one Engine API call under the per-request timeout and
+// explains its error.
+func (d *Daemon) request(ctx context.Context, call func(context.Context) error) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, d.timeout, errNoAnswer)
+	defer cancel()
+	if err := call(ctx); err != nil {
+		return d.explain(ctx, err)
+	}
+	return nil
+}
+
 // RequestError says the daemon could not be reached or answered with an
 // error; its message names the endpoint and says what to try.
 type RequestError struct {
-	Host string
+	Host string // the endpoint, as in Endpoint.Host
 	Hint string // what to try, may be empty
-	Err  error
+	Err  error  // what went wrong
 }
 
+// Error is one line: the endpoint, what went wrong, what to try.
 func (e *RequestError) Error() string {
 	msg := fmt.Sprintf("docker daemon at %s: %v", e.Host, e.Err)
 	if e.Hint != "" {
@@ -145,22 +208,54 @@ func (e *RequestError) Error() string {
 	return msg
 }
 
+// Unwrap gives the underlying error.
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// explain turns a client error into one line a user can act on.
+const hintNotRunning = "is the daemon running? try `docker version`, or point --host / DOCKER_HOST at it"
+
+// explain turns a client error into one line a user can act on. ctx is the
+// request's context.
 func (d *Daemon) explain(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, context.Canceled):
-		return err
-	case errors.Is(err, syscall.EACCES) || errors.Is(err, os.ErrPermission):
-		return &RequestError{Host: d.host, Err: errors.New("permission denied"),
-			Hint: "add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run with sudo"}
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(context.Cause(ctx), errNoAnswer):
 		return &RequestError{Host: d.host, Err: fmt.Errorf("no answer within %s", d.timeout),
 			Hint: "is the daemon overloaded? raise --timeout"}
-	case client.IsErrConnectionFailed(err), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT):
-		return &RequestError{Host: d.host, Err: errors.New("cannot connect"),
-			Hint: "is the daemon running? try `docker version`, or point --host / DOCKER_HOST at it"}
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		// The caller's deadline (--wait), not ours.
+		return &RequestError{Host: d.host, Err: err}
+	}
+	cause := err
+	if client.IsErrConnectionFailed(err) {
+		// The client drops the system error from some connection failures
+		// (permission denied among them); dialling again recovers it.
+		if dialErr := d.redial(); dialErr != nil {
+			cause = dialErr
+		}
+	}
+	switch {
+	case errors.Is(cause, syscall.EACCES) || errors.Is(cause, os.ErrPermission):
+		return &RequestError{Host: d.host, Err: errors.New("permission denied"),
+			Hint: "add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run with sudo"}
+	case errors.Is(cause, syscall.ENOENT):
+		return &RequestError{Host: d.host, Err: errors.New("no such socket"), Hint: hintNotRunning}
+	case client.IsErrConnectionFailed(err), errors.Is(cause, syscall.ECONNREFUSED):
+		return &RequestError{Host: d.host, Err: errors.New("cannot connect"), Hint: hintNotRunning}
 	}
 	return &RequestError{Host: d.host, Err: err}
+}
+
+// redial connects once more to a unix socket to learn why the client could
+// not; nil for other endpoints or when it now succeeds.
+func (d *Daemon) redial() error {
+	path, ok := strings.CutPrefix(d.host, "unix://")
+	if !ok {
+		return nil
+	}
+	conn, err := net.DialTimeout("unix", path, d.timeout)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }
