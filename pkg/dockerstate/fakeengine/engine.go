@@ -79,11 +79,12 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	if m := versioned.FindStringSubmatch(path); m != nil {
 		version, path = m[1], m[2]
 	}
+	tooNew := version != "" && newer(version, e.apiVersion)
 	e.mu.Lock()
 	e.requests = append(e.requests, r.Method+" "+r.URL.Path)
 	var match *stub
 	for _, s := range e.stubs {
-		if !s.used && s.method == r.Method && s.path == path {
+		if !tooNew && !s.used && s.method == r.Method && s.path == path {
 			match = s
 			s.used = true
 			break
@@ -94,7 +95,7 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("API-Version", e.apiVersion)
 	w.Header().Set("OSType", "linux")
 	switch {
-	case version != "" && newer(version, e.apiVersion):
+	case tooNew:
 		// The daemon's own words (daemon/server/middleware/version.go).
 		Error(http.StatusBadRequest, fmt.Sprintf("client version %s is too new. Maximum supported API version is %s", version, e.apiVersion))(w, r)
 	case match != nil:
@@ -154,16 +155,6 @@ func Error(status int, message string) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
-	}
-}
-
-// Ping answers a ping announcing apiVersion instead of the engine's.
-func Ping(apiVersion string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("API-Version", apiVersion)
-		if r.Method == http.MethodGet {
-			_, _ = w.Write([]byte("OK"))
-		}
 	}
 }
 
