@@ -1,0 +1,59 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/academy-dev/academy/pkg/dockerstate"
+)
+
+// fakeDaemon is a daemon of images by name. It counts look-ups so tests can
+// show that a run asks once per reference.
+type fakeDaemon struct {
+	endpointErr error
+	images      map[string]dockerstate.Image // by the name looked up
+	errs        map[string]error             // failures by the name looked up
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (f *fakeDaemon) Endpoint(context.Context) (dockerstate.Endpoint, error) {
+	return dockerstate.Endpoint{Host: "unix:///fake.sock", APIVersion: "1.41", ServerVersion: "20.10.24", ImageStore: dockerstate.StoreGraphdriver}, f.endpointErr
+}
+
+func (f *fakeDaemon) Image(_ context.Context, ref string) (dockerstate.Image, error) {
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[ref]++
+	f.mu.Unlock()
+	if err := f.errs[ref]; err != nil {
+		return dockerstate.Image{}, err
+	}
+	img, ok := f.images[ref]
+	if !ok {
+		return dockerstate.Image{}, fmt.Errorf("image %s: %w", ref, dockerstate.ErrNotFound)
+	}
+	return img, nil
+}
+
+// id makes a full image ID from a short hex prefix, for readable tests.
+func id(prefix string) string {
+	const zeros = "0000000000000000000000000000000000000000000000000000000000000000"
+	return "sha256:" + prefix + zeros[len(prefix):]
+}
+
+func image(idPrefix string, tags ...string) dockerstate.Image {
+	return dockerstate.Image{ID: id(idPrefix), RepoTags: tags}
+}
+
+func assertNoError(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,196 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/missions"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+func zone7(t *testing.T) *mission.Mission {
+	t.Helper()
+	m, err := mission.NewCatalog(missions.FS).Find("zone7")
+	assertNoError(t, err)
+	m, err = m.Expand(nil)
+	assertNoError(t, err)
+	return m
+}
+
+const nginxDigest = "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+
+func TestMultiTag(t *testing.T) {
+	app := image("9a2e", "my-app:v1")
+	other := image("4f1c", "cloudcorp/my-app:latest")
+	tests := []struct {
+		name    string
+		images  map[string]dockerstate.Image
+		status  Status
+		message []string // substrings of the check messages, in order
+	}{
+		{"no tags", map[string]dockerstate.Image{"my-app:v1": app}, Fail,
+			[]string{"cloudcorp/my-app:latest does not exist — create it: docker tag my-app:v1 cloudcorp/my-app:latest",
+				"cloudcorp/my-app:1.0.0 does not exist"}},
+		{"one of two tags", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app}, Fail,
+			[]string{"cloudcorp/my-app:latest points at my-app:v1", "cloudcorp/my-app:1.0.0 does not exist"}},
+		{"tag on another image", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": other, "cloudcorp/my-app:1.0.0": app}, Fail,
+			[]string{"cloudcorp/my-app:latest points at 4f1c00000000, not at my-app:v1 (9a2e00000000) — retag it: docker tag my-app:v1 cloudcorp/my-app:latest",
+				"points at my-app:v1"}},
+		{"both tags", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app, "cloudcorp/my-app:1.0.0": app}, Pass,
+			[]string{"points at my-app:v1 (9a2e00000000)", "points at my-app:v1"}},
+		{"no source image", map[string]dockerstate.Image{"cloudcorp/my-app:latest": app}, Fail,
+			[]string{"my-app:v1 does not exist, so cloudcorp/my-app:latest cannot point at it", "my-app:v1 does not exist"}},
+		{"found by ID prefix only", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": image("9a2e", "my-app:v1"), "cloudcorp/my-app:1.0.0": app}, Fail,
+			[]string{"cloudcorp/my-app:latest does not exist", "points at"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// the daemon reports every tag an image carries
+			for ref, img := range tt.images {
+				prefixOnly := tt.name == "found by ID prefix only" && ref == "cloudcorp/my-app:latest"
+				if !hasName(img.RepoTags, ref) && !prefixOnly {
+					img.RepoTags = append(img.RepoTags, ref)
+					tt.images[ref] = img
+				}
+			}
+			r := &Runner{Daemon: &fakeDaemon{images: tt.images}}
+			res, err := r.Run(context.Background(), zone7(t), []string{"multi-tag"})
+			assertNoError(t, err)
+			o := res.Objectives[0]
+			if o.Status != tt.status {
+				t.Errorf("status = %s, want %s: %+v", o.Status, tt.status, o.Checks)
+			}
+			for i, want := range tt.message {
+				if !strings.Contains(o.Checks[i].Message, want) {
+					t.Errorf("check %d message = %q, want it to contain %q", i, o.Checks[i].Message, want)
+				}
+			}
+			if want := map[Status]int{Pass: 1, Fail: 0}[tt.status]; o.Earned != want {
+				t.Errorf("earned = %d, want %d", o.Earned, want)
+			}
+		})
+	}
+}
+
+func TestDigestAnswer(t *testing.T) {
+	nginx := dockerstate.Image{ID: id("5e1f"), RepoTags: []string{"nginx:latest"},
+		RepoDigests: []string{"nginx@" + nginxDigest}}
+	tests := []struct {
+		name, answer string
+		given        bool
+		status       Status
+		message      string
+	}{
+		{"as docker inspect prints it", "nginx@" + nginxDigest, true, Pass, "is a digest of nginx"},
+		{"fully qualified", "docker.io/library/nginx@" + nginxDigest, true, Pass, ""},
+		{"quoted, with blanks", "  'nginx@" + nginxDigest + "'\n", true, Pass, ""},
+		{"bare digest", nginxDigest, true, Pass, ""},
+		{"bare hex", strings.TrimPrefix(nginxDigest, "sha256:"), true, Pass, ""},
+		{"wrong digest", "nginx@sha256:" + strings.Repeat("1", 64), true, Fail, "is not one of nginx's RepoDigests"},
+		{"the image ID", id("5e1f"), true, Fail, "is the image ID of nginx, not a digest from a registry"},
+		{"a tag", "nginx:latest", true, Fail, "names no digest"},
+		{"right digest, wrong repository", "redis@" + nginxDigest, true, Fail, "the digest is right but redis is not the repository"},
+		{"not a reference", "Hello World", true, Fail, "is not a digest reference"},
+		{"no answer", "", false, Fail, "no answer given — pass it as --answer digest=VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			answers := map[string]string{}
+			if tt.given {
+				answers["digest"] = tt.answer
+			}
+			r := &Runner{Daemon: &fakeDaemon{images: map[string]dockerstate.Image{"nginx": nginx}}, Answers: answers}
+			res, err := r.Run(context.Background(), zone7(t), []string{"digest"})
+			assertNoError(t, err)
+			o := res.Objectives[0]
+			if o.Checks[0].Status != Pass {
+				t.Fatalf("the image check failed: %+v", o.Checks[0])
+			}
+			ans := o.Checks[1]
+			if ans.Status != tt.status || !strings.Contains(ans.Message, tt.message) {
+				t.Errorf("answer check = %s %q, want %s containing %q", ans.Status, ans.Message, tt.status, tt.message)
+			}
+			if ans.Expected != "nginx@"+nginxDigest {
+				t.Errorf("expected = %q", ans.Expected)
+			}
+		})
+	}
+}
+
+func TestDigestImageState(t *testing.T) {
+	tests := []struct {
+		name    string
+		images  map[string]dockerstate.Image
+		message string
+	}{
+		{"not pulled", nil, "nginx is not on this daemon — pull it from a registry: docker pull nginx"},
+		{"built locally", map[string]dockerstate.Image{"nginx": {ID: id("77"), RepoTags: []string{"nginx:latest"}}},
+			"nginx (770000000000) has no RepoDigest: it was built, tagged or loaded here, not pulled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Runner{Daemon: &fakeDaemon{images: tt.images}, Answers: map[string]string{"digest": "nginx@" + nginxDigest}}
+			res, err := r.Run(context.Background(), zone7(t), []string{"digest"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != Fail || !strings.Contains(c.Message, tt.message) {
+				t.Errorf("image check = %s %q, want fail containing %q", c.Status, c.Message, tt.message)
+			}
+		})
+	}
+}
+
+func TestDaemonFailureMidRunIsAnError(t *testing.T) {
+	boom := &dockerstate.RequestError{Host: "unix:///fake.sock", Err: errors.New("500 Internal Server Error")}
+	app := image("9a2e", "my-app:v1", "cloudcorp/my-app:latest", "cloudcorp/my-app:1.0.0")
+	r := &Runner{Daemon: &fakeDaemon{
+		images: map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:1.0.0": app},
+		errs:   map[string]error{"cloudcorp/my-app:latest": boom},
+	}}
+	res, err := r.Run(context.Background(), zone7(t), []string{"multi-tag"})
+	assertNoError(t, err)
+	if got := res.Objectives[0].Checks[0].Status; got != Error {
+		t.Errorf("check status = %s, want error", got)
+	}
+	if res.Status() != Error || res.Passed() {
+		t.Errorf("result status = %s, passed = %v; want error, false", res.Status(), res.Passed())
+	}
+}
+
+func TestUnreachableDaemon(t *testing.T) {
+	down := &dockerstate.RequestError{Host: "unix:///fake.sock", Err: errors.New("cannot connect")}
+	r := &Runner{Daemon: &fakeDaemon{endpointErr: down}}
+	_, err := r.Run(context.Background(), zone7(t), nil)
+	var de *DaemonError
+	if !errors.As(err, &de) {
+		t.Fatalf("err = %v, want a *DaemonError", err)
+	}
+}
+
+func TestUnknownObjective(t *testing.T) {
+	r := &Runner{Daemon: &fakeDaemon{}}
+	_, err := r.Run(context.Background(), zone7(t), []string{"multi-tag", "nope"})
+	var ue *UnknownObjectiveError
+	if !errors.As(err, &ue) || ue.ID != "nope" {
+		t.Fatalf("err = %v, want an UnknownObjectiveError for nope", err)
+	}
+}
+
+func TestEachImageIsAskedOnce(t *testing.T) {
+	app := image("9a2e", "my-app:v1", "cloudcorp/my-app:latest", "cloudcorp/my-app:1.0.0")
+	d := &fakeDaemon{images: map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app, "cloudcorp/my-app:1.0.0": app}}
+	r := &Runner{Daemon: d, Dir: t.TempDir()}
+	res, err := r.Run(context.Background(), zone7(t), nil)
+	assertNoError(t, err)
+	for ref, n := range d.calls {
+		if n != 1 {
+			t.Errorf("%s was looked up %d times, want once", ref, n)
+		}
+	}
+	if earned, possible := res.Score(); earned != 1 || possible != 3 {
+		t.Errorf("score = %d/%d, want 1/3 (only multi-tag holds)", earned, possible)
+	}
+}
