@@ -46,7 +46,11 @@ type Image struct {
 	Target digest.Digest
 	// Platform such as "linux/amd64", from the config.
 	Platform string
-	Layers   []Layer
+	// Platforms lists every platform of Target that the archive holds, in
+	// index order, when Target is a multi-platform index (containerd
+	// store); Platform, Manifest, Config and Layers describe one of them.
+	Platforms []string
+	Layers    []Layer
 }
 
 // Layer is one layer of an image, in order.
