@@ -19,8 +19,6 @@ const (
 	// MaxJSONSize is the largest manifest, index or config that is read into
 	// memory; docker save writes them in kilobytes.
 	MaxJSONSize = 16 << 20
-	// maxJSONTotal bounds all such documents of one archive together.
-	maxJSONTotal = 32 << 20
 	// maxEntries bounds the files of one archive (three per layer at most in
 	// real archives).
 	maxEntries = 20000
@@ -28,12 +26,18 @@ const (
 	maxNameLen = 1024
 	// maxLinkHops bounds symlink chains, as the kernel's ELOOP does.
 	maxLinkHops = 40
-	// expansionFloor is how much decompressed data is always allowed before
-	// the expansion ratio is enforced.
-	expansionFloor = 1 << 30
 	// DefaultMaxExpansion is the decompressed/compressed ratio beyond which
 	// a compressed stream is taken for a compression bomb (past 1 GiB).
 	DefaultMaxExpansion = 200
+)
+
+// Variables rather than constants so that tests can reach them quickly.
+var (
+	// maxJSONTotal bounds all the JSON documents of one archive together.
+	maxJSONTotal int64 = 32 << 20
+	// expansionFloor is how much decompressed data is always allowed before
+	// the expansion ratio is enforced.
+	expansionFloor int64 = 1 << 30
 )
 
 // Options tune a verification.
