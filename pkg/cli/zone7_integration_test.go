@@ -1,0 +1,290 @@
+package cli_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/internal/testlab"
+	"github.com/academy-dev/academy/pkg/cli"
+	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/report"
+)
+
+// run runs academy in-process and returns its exit code, stdout and stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := &cmdutil.Factory{
+		IOStreams:  &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		OpenDaemon: dockerstate.Open,
+	}
+	code := cli.Run(context.Background(), f, args)
+	return code, out.String(), errOut.String()
+}
+
+// zone7 is a lab for the zone7 mission under the lab's own names.
+type zone7 struct {
+	lab                  *testlab.Lab
+	dir                  string
+	image, repo, archive string
+	digestImage          string
+	repoDigest           string
+	appID                string
+}
+
+func newZone7(t *testing.T) *zone7 {
+	lab := testlab.New(t)
+	z := &zone7{lab: lab, dir: t.TempDir(), image: lab.Name("my-app:v1"), repo: lab.Name("cloudcorp/my-app"), archive: "my-app.tar"}
+	z.appID = lab.Build(z.image, "my-app v1 "+lab.Prefix)
+	return z
+}
+
+// withDigestImage pulls an "nginx" from the in-process registry.
+func (z *zone7) withDigestImage() *zone7 {
+	z.digestImage, z.repoDigest = z.lab.Pulled("nginx", "nginx "+z.lab.Prefix)
+	return z
+}
+
+func (z *zone7) check(t *testing.T, extra ...string) (int, report.JSONReport, string) {
+	t.Helper()
+	args := []string{"check", "zone7", "-o", "json", "-C", z.dir,
+		"--var", "image=" + z.image, "--var", "repo=" + z.repo}
+	if z.digestImage != "" {
+		args = append(args, "--var", "digestImage="+z.digestImage)
+	}
+	code, out, errOut := run(t, append(args, extra...)...)
+	var rep report.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("exit %d, stdout %q, stderr %q: %v", code, out, errOut, err)
+	}
+	return code, rep, errOut
+}
+
+// objective returns the named objective's status and its check messages.
+func objective(t *testing.T, rep report.JSONReport, id string) (string, string) {
+	t.Helper()
+	for _, o := range rep.Objectives {
+		if o.ID == id {
+			var msgs []string
+			for _, c := range o.Checks {
+				msgs = append(msgs, c.Message)
+			}
+			return o.Status, strings.Join(msgs, " | ")
+		}
+	}
+	t.Fatalf("no objective %s in %+v", id, rep)
+	return "", ""
+}
+
+func TestZone7MultiTag(t *testing.T) {
+	z := newZone7(t)
+	other := z.lab.Build(z.lab.Name("other:v1"), "another image")
+
+	steps := []struct {
+		name   string
+		do     func()
+		status string
+		says   string
+	}{
+		{"no tags", func() {}, "fail", z.repo + ":latest does not exist — create it: docker tag " + z.image + " " + z.repo + ":latest"},
+		{"one of two tags", func() { z.lab.Tag(z.image, z.repo+":latest") }, "fail", z.repo + ":1.0.0 does not exist"},
+		{"a tag on another image", func() { z.lab.Tag(z.lab.Name("other:v1"), z.repo+":1.0.0") }, "fail",
+			z.repo + ":1.0.0 points at " + other[7:19] + ", not at " + z.image + " (" + z.appID[7:19] + ")"},
+		{"both tags", func() { z.lab.Tag(z.image, z.repo+":1.0.0") }, "pass", "points at " + z.image},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			s.do()
+			code, rep, _ := z.check(t, "multi-tag")
+			status, msgs := objective(t, rep, "multi-tag")
+			if status != s.status || !strings.Contains(msgs, s.says) {
+				t.Errorf("multi-tag = %s %q, want %s saying %q", status, msgs, s.status, s.says)
+			}
+			if want := map[string]int{"pass": 0, "fail": 1}[s.status]; code != want {
+				t.Errorf("exit %d, want %d", code, want)
+			}
+			if rep.Endpoint.APIVersion == "" || rep.Endpoint.ImageStore == "" {
+				t.Errorf("endpoint not described: %+v", rep.Endpoint)
+			}
+		})
+	}
+}
+
+func TestZone7Digest(t *testing.T) {
+	z := newZone7(t).withDigestImage()
+	_, dgst, _ := strings.Cut(z.repoDigest, "@")
+	name, _, _ := strings.Cut(z.repoDigest, "@")
+	tests := []struct {
+		name, answer, status, says string
+		code                       int
+	}{
+		{"as docker inspect prints it", z.repoDigest, "pass", "is a digest of", 0},
+		{"bare digest", dgst, "pass", "is a digest of", 0},
+		{"wrong digest", name + "@sha256:" + strings.Repeat("0", 64), "fail", "is not one of", 1},
+		{"the image ID", z.lab.ID(z.digestImage), "fail", "is the image ID", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, rep, _ := z.check(t, "digest", "--answer", "digest="+tt.answer)
+			status, msgs := objective(t, rep, "digest")
+			if status != tt.status || !strings.Contains(msgs, tt.says) || code != tt.code {
+				t.Errorf("digest = exit %d, %s %q; want exit %d, %s saying %q", code, status, msgs, tt.code, tt.status, tt.says)
+			}
+		})
+	}
+	t.Run("an image without RepoDigest", func(t *testing.T) {
+		z.digestImage = z.image // built here, never pulled
+		code, rep, _ := z.check(t, "digest", "--answer", "digest="+z.repoDigest)
+		status, msgs := objective(t, rep, "digest")
+		if code != 1 || status != "fail" || !strings.Contains(msgs, "has no RepoDigest") {
+			t.Errorf("exit %d, %s %q; want 1, fail, has no RepoDigest", code, status, msgs)
+		}
+	})
+}
+
+func TestZone7Export(t *testing.T) {
+	z := newZone7(t)
+	path := filepath.Join(z.dir, z.archive)
+	good := filepath.Join(t.TempDir(), "good.tar")
+	z.lab.Save(good, z.image)
+
+	tests := []struct {
+		name   string
+		make   func(t *testing.T)
+		status string
+		says   string
+	}{
+		{"no archive", func(t *testing.T) { os.Remove(path) }, "fail", "my-app.tar not found in " + z.dir},
+		{"saved by the daemon", func(t *testing.T) { copyFile(t, good, path) }, "pass", "the daemon's image"},
+		{"gzip-compressed", func(t *testing.T) { gzipFile(t, good, path) }, "pass", "the daemon's image"},
+		{"truncated", func(t *testing.T) { copyFile(t, good, path); truncate(t, path, 0.6) }, "fail", "is not a valid docker save archive"},
+		{"one byte of a layer changed", func(t *testing.T) { copyFile(t, good, path); flipPayloadByte(t, path, "my-app v1") }, "fail", "is not a valid docker save archive"},
+		{"another image under the right tag", func(t *testing.T) {
+			z.lab.Build(z.lab.Name("impostor:v1"), "not my app")
+			z.lab.Tag(z.lab.Name("impostor:v1"), z.image) // the tag moves to the impostor…
+			z.lab.Save(path, z.image)                     // …is saved…
+			z.lab.Tag(z.appID, z.image)                   // …and moves back
+		}, "fail", "the archive is of another image"},
+		{"saved under another name", func(t *testing.T) { z.lab.Save(path, z.lab.Name("other:v1")) }, "fail", "save it by that name"},
+	}
+	z.lab.Build(z.lab.Name("other:v1"), "other")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.make(t)
+			code, rep, _ := z.check(t, "export")
+			status, msgs := objective(t, rep, "export")
+			if status != tt.status || !strings.Contains(msgs, tt.says) {
+				t.Errorf("export = %s %q, want %s saying %q", status, msgs, tt.status, tt.says)
+			}
+			if want := map[string]int{"pass": 0, "fail": 1}[tt.status]; code != want {
+				t.Errorf("exit %d, want %d", code, want)
+			}
+		})
+	}
+}
+
+func TestZone7AllPassingAndReadOnly(t *testing.T) {
+	z := newZone7(t).withDigestImage()
+	z.lab.Tag(z.image, z.repo+":latest")
+	z.lab.Tag(z.image, z.repo+":1.0.0")
+	z.lab.Save(filepath.Join(z.dir, z.archive), z.image)
+	z.lab.Container(z.image) // the snapshot covers containers too
+
+	before := z.lab.Snapshot()
+	code, rep, errOut := z.check(t, "--answer", "digest="+z.repoDigest, "-o", "junit="+filepath.Join(z.dir, "report.xml"))
+	after := z.lab.Snapshot()
+	if code != 0 || !rep.Passed || rep.Score.Earned != 3 || rep.Score.Possible != 3 {
+		t.Fatalf("exit %d, passed %v, score %+v, stderr %q: %+v", code, rep.Passed, rep.Score, errOut, rep.Objectives)
+	}
+	if before != after {
+		t.Errorf("check changed the daemon:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if junit, err := os.ReadFile(filepath.Join(z.dir, "report.xml")); err != nil || !bytes.Contains(junit, []byte(`failures="0"`)) {
+		t.Errorf("junit report: %v\n%s", err, junit)
+	}
+}
+
+func TestUnreachableDaemonExits3(t *testing.T) {
+	code, out, errOut := run(t, "check", "zone7", "-H", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
+	if code != 3 || out != "" || !strings.Contains(errOut, "is the daemon running") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying what to try", code, out, errOut)
+	}
+}
+
+func TestUnknownMissionExits2(t *testing.T) {
+	code, _, errOut := run(t, "check", "zone99")
+	if code != 2 || !strings.Contains(errOut, `unknown mission "zone99" (known: zone7)`) {
+		t.Errorf("exit %d, stderr %q; want 2 naming the known missions", code, errOut)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gzipFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(out)
+	if _, err := io.Copy(zw, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func truncate(t *testing.T, path string, keep float64) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(float64(fi.Size())*keep)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// flipPayloadByte changes one byte of the layer's file content, found by
+// its text, leaving every tar header intact.
+func flipPayloadByte(t *testing.T, path, payload string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte(payload))
+	if i < 0 {
+		t.Fatalf("%q not found in %s", payload, path)
+	}
+	data[i] ^= 0x20
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
