@@ -151,9 +151,13 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 }
 
 // addsToMessage says whether expected and actual tell the learner anything
-// the message has not already said.
+// the message has not already said. Only a comparison of two values is
+// shown: "actual: (none)" under "X does not exist" is noise.
 func addsToMessage(c check.Outcome) bool {
-	adds := func(v string) bool { return v != "" && !strings.Contains(c.Message, v) }
+	if c.Expected == "" || c.Actual == "" {
+		return false
+	}
+	adds := func(v string) bool { return !strings.Contains(c.Message, v) }
 	return adds(c.Expected) || adds(c.Actual)
 }
 
