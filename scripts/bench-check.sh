@@ -37,7 +37,7 @@ image() { # image REF PAYLOAD
 	mkdir -p "$work/ctx-$2"
 	echo "$2 $pfx" >"$work/ctx-$2/payload"
 	printf 'FROM scratch\nCOPY payload /payload\n' >"$work/ctx-$2/Dockerfile"
-	docker build -q -t "$1" "$work/ctx-$2" >/dev/null
+	docker build -q -t "$1" "$work/ctx-$2" >/dev/null 2>&1
 }
 image "$pfx/my-app:v1" app
 docker tag "$pfx/my-app:v1" "$pfx/cloudcorp/my-app:latest"

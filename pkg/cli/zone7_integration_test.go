@@ -165,6 +165,7 @@ func TestZone7Export(t *testing.T) {
 		{"no archive", func(t *testing.T) { os.Remove(path) }, "fail", "my-app.tar not found in " + z.dir},
 		{"saved by the daemon", func(t *testing.T) { copyFile(t, good, path) }, "pass", "the daemon's image"},
 		{"gzip-compressed", func(t *testing.T) { gzipFile(t, good, path) }, "pass", "the daemon's image"},
+		{"Docker 25+ layout", func(t *testing.T) { testlab.Docker25Layout(t, good, path) }, "pass", "the daemon's image"},
 		{"truncated", func(t *testing.T) { copyFile(t, good, path); truncate(t, path, 0.6) }, "fail", "is not a valid docker save archive"},
 		{"one byte of a layer changed", func(t *testing.T) { copyFile(t, good, path); flipPayloadByte(t, path, "my-app v1") }, "fail", "is not a valid docker save archive"},
 		{"another image under the right tag", func(t *testing.T) {

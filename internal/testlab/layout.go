@@ -1,0 +1,163 @@
+package testlab
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/distribution/reference"
+)
+
+// Docker25Layout rewrites a Docker ≤24 `docker save` archive (what this
+// daemon writes) into the layout Docker 25+ writes for the same image, as
+// docker-facts.md §1(b) documents it: oci-layout, index.json with name
+// annotations, manifest.json pointing into blobs/sha256, the config named by
+// the image ID, uncompressed layers named by DiffID, and one synthesized OCI
+// manifest per image. Config and layers are the daemon's own bytes, so the
+// image ID is unchanged.
+func Docker25Layout(t testing.TB, legacyPath, outPath string) {
+	t.Helper()
+	files := readTar(t, legacyPath)
+	var manifest []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
+		t.Fatalf("%s: manifest.json: %v", legacyPath, err)
+	}
+
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	put := func(name string, data []byte) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blobs := map[string]bool{}
+	putBlob := func(data []byte) string {
+		sum := sha256.Sum256(data)
+		hexSum := hex.EncodeToString(sum[:])
+		if !blobs[hexSum] {
+			blobs[hexSum] = true
+			put("blobs/sha256/"+hexSum, data)
+		}
+		return hexSum
+	}
+	type descriptor struct {
+		MediaType   string            `json:"mediaType"`
+		Digest      string            `json:"digest"`
+		Size        int               `json:"size"`
+		Annotations map[string]string `json:"annotations,omitempty"`
+	}
+	var newManifest []map[string]any
+	var index []descriptor
+	put("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`))
+	for _, m := range manifest {
+		config := files[m.Config]
+		configHex := putBlob(config)
+		layerPaths := make([]string, 0, len(m.Layers))
+		layerDescs := make([]descriptor, 0, len(m.Layers))
+		for _, l := range m.Layers {
+			data := files[resolve(files, l)]
+			h := putBlob(data)
+			layerPaths = append(layerPaths, "blobs/sha256/"+h)
+			layerDescs = append(layerDescs, descriptor{MediaType: "application/vnd.oci.image.layer.v1.tar", Digest: "sha256:" + h, Size: len(data)})
+		}
+		ociManifest := mustMarshal(t, map[string]any{
+			"schemaVersion": 2,
+			"mediaType":     "application/vnd.oci.image.manifest.v1+json",
+			"config":        descriptor{MediaType: "application/vnd.oci.image.config.v1+json", Digest: "sha256:" + configHex, Size: len(config)},
+			"layers":        layerDescs,
+		})
+		manifestHex := putBlob(ociManifest)
+		for _, tag := range m.RepoTags {
+			named, err := reference.ParseNormalizedNamed(tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tagOnly := tag[strings.LastIndex(tag, ":")+1:]
+			index = append(index, descriptor{
+				MediaType: "application/vnd.oci.image.manifest.v1+json", Digest: "sha256:" + manifestHex, Size: len(ociManifest),
+				Annotations: map[string]string{"io.containerd.image.name": named.String(), "org.opencontainers.image.ref.name": tagOnly},
+			})
+		}
+		newManifest = append(newManifest, map[string]any{"Config": "blobs/sha256/" + configHex, "RepoTags": m.RepoTags, "Layers": layerPaths})
+	}
+	put("index.json", mustMarshal(t, map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": index}))
+	// Docker 25+ writes manifest.json near the end of the stream.
+	put("manifest.json", mustMarshal(t, newManifest))
+	if repos, ok := files["repositories"]; ok {
+		put("repositories", repos)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outPath, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readTar reads every regular file and symlink target of a tar into memory
+// (test archives are small).
+func readTar(t testing.TB, p string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		switch h.Typeflag {
+		case tar.TypeReg:
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[h.Name] = data
+		case tar.TypeSymlink:
+			files[h.Name] = []byte("->" + path.Join(path.Dir(h.Name), h.Linkname))
+		}
+	}
+}
+
+// resolve follows the relative symlinks Docker ≤24 writes for duplicate
+// layers.
+func resolve(files map[string][]byte, name string) string {
+	for i := 0; i < 8; i++ {
+		data := files[name]
+		if !bytes.HasPrefix(data, []byte("->")) {
+			return name
+		}
+		name = string(data[2:])
+	}
+	return name
+}
+
+func mustMarshal(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
