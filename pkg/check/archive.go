@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/academy-dev/academy/pkg/archive"
 	"github.com/academy-dev/academy/pkg/dockerstate"
@@ -101,16 +102,18 @@ func findImage(rep *archive.Report, ref string) (archive.Image, bool) {
 }
 
 func joinTags(rep *archive.Report) string {
-	var tags string
+	var tags []string
+	seen := map[string]bool{}
 	for _, img := range rep.Images {
+		// OCI layouts name an image twice: RepoTags and index.json.
 		for _, t := range append(append([]string(nil), img.RepoTags...), img.Names...) {
-			if tags != "" {
-				tags += ", "
+			if f := familiar(t); !seen[f] {
+				seen[f] = true
+				tags = append(tags, f)
 			}
-			tags += familiar(t)
 		}
 	}
-	return tags
+	return strings.Join(tags, ", ")
 }
 
 func describeTags(rep *archive.Report) string {
