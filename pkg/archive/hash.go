@@ -37,10 +37,11 @@ type hasher struct {
 }
 
 func newHasher(v *verifier) *hasher {
-	return &hasher{v: v, br: bufio.NewReaderSize(nil, 1<<20)}
+	return &hasher{v: v, br: getReader(nil)}
 }
 
 func (h *hasher) close() {
+	putReader(h.br)
 	if h.zd != nil {
 		h.zd.Close()
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"context"
@@ -163,7 +162,8 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 // verifyStream verifies an archive read once from start to end, maybe
 // compressed.
 func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
-	br := bufio.NewReaderSize(&source{ctx: ctx, r: r, v: v}, 1<<20)
+	br := getReader(&source{ctx: ctx, r: r, v: v})
+	defer putReader(br)
 	head, _ := br.Peek(8)
 	if len(head) == 0 {
 		if _, err := br.Peek(1); err != nil && err != io.EOF {
@@ -461,7 +461,7 @@ func newReadAhead(r io.Reader) *readAhead {
 		done: make(chan struct{}),
 	}
 	for range readAheadChunks {
-		ra.free <- make([]byte, readAheadChunkSize)
+		ra.free <- (*chunkPool.Get().(*[]byte))[:readAheadChunkSize]
 	}
 	go func() {
 		defer close(ra.done)
@@ -514,4 +514,18 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 func (ra *readAhead) close() {
 	close(ra.stop)
 	<-ra.done
+	if ra.curBuf != nil {
+		ra.free <- ra.curBuf[:cap(ra.curBuf)]
+	}
+	for {
+		select {
+		case b := <-ra.free:
+			chunkPool.Put(&b)
+		case c := <-ra.full:
+			b := c.b[:cap(c.b)]
+			chunkPool.Put(&b)
+		default:
+			return
+		}
+	}
 }
