@@ -140,7 +140,10 @@ func TestVerifyInvalid(t *testing.T) {
 			return append(f, tarFile{name: "l2/layer.tar", link: "../l0/layer.tar"})
 		}), "loop"},
 		{"unreferenced symlink loop", legacyFiles(func(f []tarFile) []tarFile { return append(f, tarFile{name: "a", link: "a"}) }), "loop"},
-		{"dangling symlink layer", legacyFiles(func(f []tarFile) []tarFile { f[0] = tarFile{name: "l0/layer.tar", link: "../nowhere/layer.tar"}; return f }), "lacks l0/layer.tar"},
+		{"dangling symlink layer", legacyFiles(func(f []tarFile) []tarFile {
+			f[0] = tarFile{name: "l0/layer.tar", link: "../nowhere/layer.tar"}
+			return f
+		}), "lacks l0/layer.tar"},
 		{"duplicate entries with different content", legacyFiles(func(f []tarFile) []tarFile {
 			return append(f, tarFile{name: "l0/layer.tar", body: other.layers[0]})
 		}), "twice, with different content"},

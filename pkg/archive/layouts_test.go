@@ -219,11 +219,11 @@ func sortedImages(imgs map[*testImage][]string) []*testImage {
 // containerdImage is one name of a containerd-store save: a target that is
 // either one platform manifest or an index over several platforms.
 type containerdImage struct {
-	names     []string      // empty when saved by digest
-	platforms []*testImage  // one: the target is a manifest; more: an index
-	missing   map[int]bool  // platforms whose manifest is not in the archive
-	compress  string        // "gzip" (default) or "zstd"
-	attest    bool          // add an attestation manifest to the index (not saved)
+	names     []string     // empty when saved by digest
+	platforms []*testImage // one: the target is a manifest; more: an index
+	missing   map[int]bool // platforms whose manifest is not in the archive
+	compress  string       // "gzip" (default) or "zstd"
+	attest    bool         // add an attestation manifest to the index (not saved)
 	manifests []ocispec.Descriptor
 	target    ocispec.Descriptor
 }

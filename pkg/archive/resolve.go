@@ -31,7 +31,7 @@ type manifestEntry struct {
 	Config       string
 	RepoTags     []string
 	Layers       []string
-	Parent       string                                `json:",omitempty"`
+	Parent       string                               `json:",omitempty"`
 	LayerSources map[digest.Digest]ocispec.Descriptor `json:",omitempty"`
 }
 
