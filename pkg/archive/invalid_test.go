@@ -294,3 +294,20 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	c.n -= n
 	return n, err
 }
+
+// TestVerifyLinkedFolder follows a symlink on a folder of a path, as the
+// file system docker load extracts to would.
+func TestVerifyLinkedFolder(t *testing.T) {
+	app := newTestImage(t, "app", "amd64", 1)
+	id := app.id().Encoded()
+	data := writeTar(t, []tarFile{
+		{name: "real/layer.tar", body: app.layers[0]},
+		{name: "alias", link: "real"},
+		{name: "chain", link: "./alias"},
+		{name: id + ".json", body: app.config},
+		{name: "manifest.json", body: mustJSON(t, []manifestEntry{{Config: id + ".json", RepoTags: []string{"app:v1"}, Layers: []string{"chain/layer.tar"}}})},
+	})
+	if _, err := verifyBoth(t, data); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -706,30 +706,41 @@ func (v *verifier) lookupPath(p string) (*entry, error) {
 // (also in the folders of its path), as docker load would find it once
 // extracted. It returns nil when there is none.
 func (v *verifier) lookup(name string) (*entry, error) {
-	hops := 0
-	for {
-		rest, cur := name, ""
-		var e *entry
-		relinked := false
-		for rest != "" {
-			part, after, _ := strings.Cut(rest, "/")
-			rest = after
-			cur = path.Join(cur, part)
-			e = v.byName[cur]
-			if e != nil && (e.typ == typeSymlink || e.typ == typeHardlink) {
-				hops++
-				if hops > maxLinkHops {
-					return nil, invalidf("%s is a link in a loop", e.name)
+	first := ""
+	for hops := 0; ; hops++ {
+		if hops > maxLinkHops {
+			return nil, invalidf("%s is a link in a loop", first)
+		}
+		v.lookups++
+		if v.lookups > maxLookups {
+			return nil, invalidf("the archive's links are too many and too tangled to follow, not a docker save archive")
+		}
+		if e, ok := v.byName[name]; ok {
+			if e.typ != typeSymlink && e.typ != typeHardlink {
+				return e, nil
+			}
+			if first == "" {
+				first = e.name
+			}
+			name = e.target
+			continue
+		}
+		// Not there as such: maybe a folder on its path is a link.
+		linked := false
+		for i := 0; i < len(name) && !linked; i++ {
+			if name[i] != '/' {
+				continue
+			}
+			v.lookups++
+			if e, ok := v.byName[name[:i]]; ok && (e.typ == typeSymlink || e.typ == typeHardlink) {
+				if first == "" {
+					first = e.name
 				}
-				name = path.Join(e.target, rest)
-				relinked = true
-				break
+				name = path.Join(e.target, name[i+1:])
+				linked = true
 			}
 		}
-		if !relinked {
-			return e, nil
-		}
-		if name == "." {
+		if !linked || name == "." {
 			return nil, nil
 		}
 	}

@@ -26,6 +26,8 @@ const (
 	maxNameLen = 1024
 	// maxLinkHops bounds symlink chains, as the kernel's ELOOP does.
 	maxLinkHops = 40
+	// maxLookups bounds the work of following links in one archive.
+	maxLookups = 200000
 	// DefaultMaxExpansion is the decompressed/compressed ratio beyond which
 	// a compressed stream is taken for a compression bomb (past 1 GiB).
 	DefaultMaxExpansion = 200
@@ -114,6 +116,7 @@ type verifier struct {
 	entries  []*entry
 	byName   map[string]*entry
 	dups     [][2]*entry
+	lookups  int // steps spent following links
 	lastName string // the last entry read, for messages
 
 	format      Format
