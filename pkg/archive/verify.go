@@ -116,7 +116,7 @@ type verifier struct {
 	entries  []*entry
 	byName   map[string]*entry
 	dups     [][2]*entry
-	lookups  int // steps spent following links
+	lookups  int    // steps spent following links
 	lastName string // the last entry read, for messages
 
 	format      Format
