@@ -121,6 +121,7 @@ func TestVerifyFlags(t *testing.T) {
 		{nil, "verify needs an archive"},
 		{[]string{"-o", "xml", "a.tar"}, `unknown output format "xml"`},
 		{[]string{"-", "-"}, "only once"},
+		{[]string{"--bogus", "a.tar"}, "unknown flag: --bogus"},
 	} {
 		var got *VerifyOptions
 		cmd := NewCmdVerify(&cmdutil.IOStreams{}, func(o *VerifyOptions) error { got = o; return nil })
