@@ -43,6 +43,7 @@ import (
 
 func main() {
 	cmd := archive.NewCmdArchive(cmdutil.System())
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(os.Args[2:])
 	if err := cmd.Execute(); err != nil {
 		if errors.Is(err, cmdutil.ErrFailed) {
@@ -52,7 +53,7 @@ func main() {
 	}
 }
 GO
-	printf 'module benchmain\n\ngo 1.26\n\nrequire github.com/academy-dev/academy v0.0.0\n' >"$work/main/go.mod"
+	printf 'module benchmain\n\ngo 1.26\n' >"$work/main/go.mod"
 	(cd "$work/main" && go work init . "$OLDPWD" && go build -o "$work/academy" .)
 fi
 

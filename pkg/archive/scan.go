@@ -117,6 +117,7 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
+		spare    bool // fewer big files than cores
 		mu       sync.Mutex
 		firstErr error
 		next     int
@@ -135,8 +136,17 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 			e := files[next]
 			next++
 			mu.Unlock()
-			src := &source{ctx: ctx, r: io.NewSectionReader(ra, start+e.offset, e.size), v: v}
+			var src io.Reader = &source{ctx: ctx, r: io.NewSectionReader(ra, start+e.offset, e.size), v: v}
+			var ahead *readAhead
+			if spare && e.size >= bigFile {
+				// A core would idle: let it read while this one hashes.
+				ahead = newReadAhead(src)
+				src = ahead
+			}
 			b, err := h.hash(e.name, src, e.size)
+			if ahead != nil {
+				ahead.close()
+			}
 			if err != nil {
 				mu.Lock()
 				if firstErr == nil {
@@ -151,6 +161,13 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 		}
 	}
 	w := min(v.workers(), len(files))
+	big := 0
+	for _, e := range files {
+		if e.size >= bigFile {
+			big++
+		}
+	}
+	spare = big < v.workers()
 	wg.Add(w)
 	for range w {
 		go work()
@@ -449,6 +466,8 @@ type chunk struct {
 }
 
 const (
+	// bigFile is the size from which reading ahead pays off.
+	bigFile            = 8 << 20
 	readAheadChunks    = 4
 	readAheadChunkSize = 1 << 20
 )

@@ -337,3 +337,30 @@ func TestVerifyProgress(t *testing.T) {
 
 // digestOf is a shorthand for tests that compare with fixtures.
 func digestOf(s string) digest.Digest { return digest.Digest(s) }
+
+// TestVerifyBigLayer takes the path where one big layer is read ahead on a
+// spare core while another hashes it.
+func TestVerifyBigLayer(t *testing.T) {
+	img := newTestImage(t, "big", "amd64", 1)
+	big := make([]byte, bigFile+1)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	img.layers[0] = writeTar(t, []tarFile{{name: "big", body: big}})
+	img.diffIDs[0] = sha(img.layers[0])
+	img.config = mustJSON(t, map[string]any{"architecture": "amd64", "os": "linux",
+		"rootfs": map[string]any{"type": "layers", "diff_ids": img.diffIDs}})
+	data := legacyArchive(t, img, "big:v1")
+	if _, err := verifyBoth(t, data); err != nil {
+		t.Fatal(err)
+	}
+	var layer string
+	for _, n := range tarNames(t, data) {
+		if strings.HasSuffix(n, "/layer.tar") {
+			layer = n
+		}
+	}
+	off, size := entryOffset(t, data, layer)
+	_, err := verifyBoth(t, flip(data, off+size-10))
+	wantInvalid(t, err, "is not the image's")
+}
