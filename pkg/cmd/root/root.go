@@ -3,6 +3,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/academy-dev/academy/pkg/cmd/archive"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
@@ -24,6 +25,7 @@ of a lesson ("mission") hold, and says exactly why not.`,
 	})
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
+		archive.NewCmdArchive(f.IOStreams),
 		version.NewCmdVersion(f.IOStreams),
 	)
 	return cmd
