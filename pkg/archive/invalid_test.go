@@ -119,6 +119,7 @@ func TestVerifyInvalid(t *testing.T) {
 		{"flipped byte in the config", flip(legacy, cOff+20), "is corrupted"},
 		{"flipped byte in a blob", flip(d25, d25ConfigOff+5), "is corrupted"},
 		{"flipped byte in a tar header", flip(legacy, 512+100), "corrupted after"},
+		{"flipped byte in the first tar header", flip(legacy, 20), "first tar header is damaged"},
 		{"layer swapped for another image's", legacyFiles(func(f []tarFile) []tarFile { f[1].body = other.layers[1]; return f }), "layer 2 of the image app:v1 (l1/layer.tar) is not the image's"},
 		{"missing layer", legacyFiles(func(f []tarFile) []tarFile { return f[1:] }), "lacks l0/layer.tar"},
 		{"missing config", legacyFiles(func(f []tarFile) []tarFile { return append(f[:2], f[3]) }), "lacks " + appID},

@@ -87,7 +87,9 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 			break
 		}
 		if err != nil {
-			return v.headerErr(err)
+			first := make([]byte, 512)
+			n, _ := ra.ReadAt(first, start)
+			return v.headerErr(err, first[:n])
 		}
 		pos, _ := sr.Seek(0, io.SeekCurrent)
 		e, err := v.add(hdr, pos)
@@ -216,7 +218,7 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 			break
 		}
 		if err != nil {
-			return v.headerErr(err)
+			return v.headerErr(err, cr.first)
 		}
 		e, err := v.add(hdr, cr.n)
 		if err != nil {
@@ -283,12 +285,17 @@ func (v *verifier) checkEnd(pos, end int64) error {
 	return nil
 }
 
-func (v *verifier) headerErr(err error) error {
+// headerErr says why tar could not read a header; first is the archive's
+// first block.
+func (v *verifier) headerErr(err error, first []byte) error {
 	var inv *InvalidError
 	if v.sourceErr() != nil || errors.As(err, &inv) {
 		return err
 	}
 	if len(v.entries) == 0 && v.lastName == "" {
+		if len(first) == 512 && bytes.HasPrefix(first[257:], []byte("ustar")) {
+			return invalidf("the archive is corrupted: its first tar header is damaged (%v)", err)
+		}
 		return invalidf("not a docker save archive: not a tar file (nor gzip, bzip2, xz or zstd-compressed)")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -418,13 +425,18 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// countingReader counts what tar reads, and keeps its first block.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	first []byte
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	if c.n < 512 {
+		c.first = append(c.first, p[:min(int64(n), 512-c.n)]...)
+	}
 	c.n += int64(n)
 	return n, err
 }
