@@ -168,6 +168,14 @@ func TestVerifyInvalid(t *testing.T) {
 			big.config = append(big.config, bytes.Repeat([]byte(" "), MaxJSONSize)...)
 			return legacyArchive(t, big, "big:v1")
 		}(), "more than the 16.0 MiB"},
+		{"xz dictionary over 64 MiB", func() []byte {
+			xz := bytes.Clone(readFixture(t, "docker20-app.tar.xz"))
+			if xz[16] != 0x1c { // LZMA2 dictionary of the first block: 64 MiB
+				t.Fatalf("unexpected xz block header % x", xz[12:20])
+			}
+			xz[16] = 40 // 4 GiB
+			return xz
+		}(), "4.0 GiB dictionary"},
 		{"gzip bomb", gzipBomb(t, "blobs/sha256/"+strings.Repeat("b", 64), 8<<30), "compression bomb"},
 		{"descriptor size mismatch", func() []byte {
 			return bytes.Replace(ctrd, []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size)), []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size+1)), 1)

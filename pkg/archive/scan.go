@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"context"
@@ -192,6 +193,11 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 	}
 	v.compression = compressionOf(head)
 	var tarStream io.Reader = br
+	if v.compression == "xz" {
+		if err := checkXzDict(br); err != nil {
+			return err
+		}
+	}
 	if v.compression != "" {
 		dec, closeDec, err := v.decompressor(v.compression, br)
 		if err != nil {
@@ -263,6 +269,65 @@ func (v *verifier) decompressor(kind string, r io.Reader) (io.Reader, func(), er
 		return zr, zr.Close, nil
 	}
 	return nil, nop, fmt.Errorf("unknown compression %s", kind)
+}
+
+// maxXzDict is the largest xz dictionary accepted: xz -9's. The xz
+// decoder allocates what the stream declares, up to 4 GiB.
+const maxXzDict = 64 << 20
+
+// checkXzDict refuses an xz stream whose first block declares a dictionary
+// larger than maxXzDict, before the decoder allocates it.
+func checkXzDict(br *bufio.Reader) error {
+	head, _ := br.Peek(12 + 1024)
+	if len(head) < 14 || head[12] == 0 { // no block: an empty stream
+		return nil
+	}
+	hdr := head[12:]
+	size := (int(hdr[0]) + 1) * 4
+	if len(hdr) < size {
+		return nil // the decoder will say what is wrong
+	}
+	hdr = hdr[:size]
+	flags := hdr[1]
+	pos := 2
+	varint := func() (uint64, bool) {
+		var x uint64
+		for i := 0; i < 9 && pos < len(hdr); i++ {
+			b := hdr[pos]
+			pos++
+			x |= uint64(b&0x7f) << (7 * i)
+			if b&0x80 == 0 {
+				return x, true
+			}
+		}
+		return 0, false
+	}
+	for _, bit := range []byte{0x40, 0x80} { // compressed and uncompressed sizes
+		if flags&bit != 0 {
+			if _, ok := varint(); !ok {
+				return nil
+			}
+		}
+	}
+	for range int(flags&3) + 1 {
+		id, ok1 := varint()
+		n, ok2 := varint()
+		if !ok1 || !ok2 || pos+int(n) > len(hdr) {
+			return nil
+		}
+		if id == 0x21 && n == 1 { // LZMA2
+			bits := int64(hdr[pos] & 0x3f)
+			dict := int64(1<<32 - 1)
+			if bits < 40 {
+				dict = (2 | bits&1) << (bits/2 + 11)
+			}
+			if dict > maxXzDict {
+				return invalidf("the archive is xz-compressed with a %s dictionary, more than the %s of xz -9 that academy accepts", humanSize(dict), humanSize(maxXzDict))
+			}
+		}
+		pos += int(n)
+	}
+	return nil
 }
 
 func newZstd(r io.Reader, concurrency int) (*zstd.Decoder, error) {
