@@ -64,6 +64,9 @@ Exit codes: 0 every archive is valid, 1 one is not (the reason is printed),
 			if stdin > 1 {
 				return cmdutil.Usagef("standard input (-) can be verified only once")
 			}
+			if stdin == 1 && streams.InTTY {
+				return cmdutil.Usagef("standard input is a terminal: pipe an archive in, e.g. docker save my-app:v1 | academy archive verify -")
+			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -137,8 +137,17 @@ func TestVerifyFlags(t *testing.T) {
 			t.Errorf("%v: run was called", tc.args)
 		}
 	}
+	cmd := NewCmdVerify(&cmdutil.IOStreams{InTTY: true}, func(o *VerifyOptions) error { return nil })
+	cmd.SetArgs([]string{"-"})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	var usage *cmdutil.UsageError
+	if err := cmd.Execute(); !errors.As(err, &usage) || !strings.Contains(err.Error(), "is a terminal") {
+		t.Errorf("stdin on a terminal: %v", err)
+	}
+
 	var got *VerifyOptions
-	cmd := NewCmdVerify(&cmdutil.IOStreams{}, func(o *VerifyOptions) error { got = o; return nil })
+	cmd = NewCmdVerify(&cmdutil.IOStreams{}, func(o *VerifyOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"-o", "json", "a.tar", "-"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
