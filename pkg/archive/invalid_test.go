@@ -200,6 +200,7 @@ func TestVerifyInvalid(t *testing.T) {
 		}(), "more than 20000 files"},
 		{"long name", writeTar(t, []tarFile{{name: strings.Repeat("a/", 600), body: nil}}), "name is 1200 bytes long"},
 		{"no image", legacyFiles(func(f []tarFile) []tarFile { f[3].body = []byte("[]"); return f }), "holds no image"},
+		{"layer that is a folder", legacyFiles(func(f []tarFile) []tarFile { f[0] = tarFile{name: "l0/layer.tar/"}; return f }), "is not a file"},
 		{"hard link outside", legacyFiles(func(f []tarFile) []tarFile {
 			return append(f, tarFile{name: "h", link: "../x", typ: tar.TypeLink})
 		}), "points outside the archive"},

@@ -230,6 +230,9 @@ func (v *verifier) manifestImage(i int, m manifestEntry) (Image, error) {
 			}
 			return Image{}, invalidf("the archive lacks %s, layer %d of %s", p, j+1, what)
 		}
+		if le.typ != typeFile {
+			return Image{}, invalidf("%s, layer %d of %s, is not a file", p, j+1, what)
+		}
 		mt := ""
 		if hasSrc {
 			mt = src.MediaType
