@@ -76,7 +76,7 @@ func (h *hasher) hash(name string, r io.Reader, size int64) (blob, error) {
 	switch {
 	case looksJSON(head) && size <= MaxJSONSize:
 		if h.v.jsonBudget.Add(-size) < 0 {
-			return b, invalidf("the archive's JSON documents add up to more than %s, not a docker save archive", humanSize(maxJSONTotal))
+			return b, invalidf("the archive's JSON documents add up to more than %s, not a docker save archive", HumanSize(maxJSONTotal))
 		}
 		data := make([]byte, size)
 		if _, err := io.ReadFull(h.br, data); err != nil {

@@ -692,7 +692,7 @@ func (v *verifier) jsonBlob(e *entry, what string) ([]byte, error) {
 	case e.blob.json != nil:
 		return e.blob.json, nil
 	case e.blob.jsonTooBig || e.size > MaxJSONSize:
-		return nil, invalidf("%s (%s) is %s, more than the %s it can be", what, e.name, humanSize(e.size), humanSize(MaxJSONSize))
+		return nil, invalidf("%s (%s) is %s, more than the %s it can be", what, e.name, HumanSize(e.size), HumanSize(MaxJSONSize))
 	}
 	return nil, invalidf("%s (%s) is not JSON", what, e.name)
 }

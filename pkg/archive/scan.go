@@ -322,7 +322,7 @@ func checkXzDict(br *bufio.Reader) error {
 				dict = (2 | bits&1) << (bits/2 + 11)
 			}
 			if dict > maxXzDict {
-				return invalidf("the archive is xz-compressed with a %s dictionary, more than the %s of xz -9 that academy accepts", humanSize(dict), humanSize(maxXzDict))
+				return invalidf("the archive is xz-compressed with a %s dictionary, more than the %s of xz -9 that academy accepts", HumanSize(dict), HumanSize(maxXzDict))
 			}
 		}
 		pos += int(n)
@@ -417,7 +417,7 @@ func (v *verifier) add(hdr *tar.Header, offset int64) (*entry, error) {
 		e.size = hdr.Size
 		if isMetadataName(name) && e.size > MaxJSONSize {
 			return nil, invalidf("%s is %s, more than the %s a docker save archive's %s can be",
-				name, humanSize(e.size), humanSize(MaxJSONSize), name)
+				name, HumanSize(e.size), HumanSize(MaxJSONSize), name)
 		}
 	case tar.TypeDir:
 		e.typ = typeDir
@@ -477,7 +477,9 @@ func isMetadataName(name string) bool {
 	return false
 }
 
-func humanSize(n int64) string {
+// HumanSize writes a byte count as the verifier's messages do (10.5 KiB),
+// so that a listing and a reason about the same archive agree.
+func HumanSize(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

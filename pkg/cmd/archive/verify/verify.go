@@ -217,7 +217,7 @@ func printText(io *cmdutil.IOStreams, res result) error {
 	if rep.Compression != "" {
 		details = append(details, rep.Compression+"-compressed")
 	}
-	details = append(details, humanSize(rep.Size))
+	details = append(details, archive.HumanSize(rep.Size))
 	w.printf("%s%s: valid docker save archive (%s)\n", mark(true), name, strings.Join(details, ", "))
 	for _, img := range rep.Images {
 		label := strings.Join(img.RepoTags, ", ")
@@ -252,9 +252,9 @@ func printText(io *cmdutil.IOStreams, res result) error {
 		for _, l := range img.Layers {
 			total += l.Size
 		}
-		w.printf("    layers    %d, %s\n", len(img.Layers), humanSize(total))
+		w.printf("    layers    %d, %s\n", len(img.Layers), archive.HumanSize(total))
 		for _, l := range img.Layers {
-			w.printf("      %s  %s\n", l.Digest, humanSize(l.Size))
+			w.printf("      %s  %s\n", l.Digest, archive.HumanSize(l.Size))
 		}
 	}
 	return w.err
@@ -357,31 +357,18 @@ func (p *progressBar) update(read, total int64) {
 	}
 	p.shown = true
 	if total <= 0 {
-		fmt.Fprintf(p.w, "\r\033[Kverifying %s  %s", p.name, humanSize(read))
+		fmt.Fprintf(p.w, "\r\033[Kverifying %s  %s", p.name, archive.HumanSize(read))
 		return
 	}
 	const width = 30
 	done := int(min(read, total) * width / total)
 	fmt.Fprintf(p.w, "\r\033[Kverifying %s  [%s%s] %3d%%  %s / %s", p.name,
 		strings.Repeat("=", done), strings.Repeat(" ", width-done),
-		min(read, total)*100/total, humanSize(read), humanSize(total))
+		min(read, total)*100/total, archive.HumanSize(read), archive.HumanSize(total))
 }
 
 func (p *progressBar) clear() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
