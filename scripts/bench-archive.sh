@@ -25,37 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The academy binary; until `archive` is wired into the root command, a
-# one-file main around the same command, built in a workspace.
 go build -o "$work/academy" ./cmd/academy
-if ! "$work/academy" archive verify --help >/dev/null 2>&1; then
-	mkdir -p "$work/main"
-	cat >"$work/main/main.go" <<'GO'
-package main
-
-import (
-	"errors"
-	"os"
-
-	"github.com/academy-dev/academy/pkg/cmd/archive"
-	"github.com/academy-dev/academy/pkg/cmdutil"
-)
-
-func main() {
-	cmd := archive.NewCmdArchive(cmdutil.System())
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	cmd.SetArgs(os.Args[2:])
-	if err := cmd.Execute(); err != nil {
-		if errors.Is(err, cmdutil.ErrFailed) {
-			os.Exit(1)
-		}
-		os.Exit(2)
-	}
-}
-GO
-	printf 'module benchmain\n\ngo 1.26\n' >"$work/main/go.mod"
-	(cd "$work/main" && go work init . "$OLDPWD" && go build -o "$work/academy" .)
-fi
 
 # image NAME LAYERS MIB: a FROM scratch image of LAYERS random files of MIB each.
 image() {
