@@ -1,0 +1,91 @@
+package check
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/internal/testlab"
+	"github.com/academy-dev/academy/missions"
+	"github.com/academy-dev/academy/pkg/archive"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+// fixture is a real Docker 20.10 `docker save` of academy-fixture/app:v1.
+const (
+	fixture   = "../archive/testdata/docker20-app.tar.gz"
+	fixtureID = "sha256:461ecf8779064e9327bdbe8e11f7ec02760349cab223dc0048835fc8662a1ee9"
+)
+
+// The daemon's image ID is the config digest on the graphdriver store and
+// the manifest (or index) digest on the containerd store; the export check
+// accepts the archive under either, and nothing else.
+func TestExportMatchesEitherImageStore(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	gunzipTo(t, fixture, plain)
+	oci := filepath.Join(dir, "my-app.tar")
+	testlab.Docker25Layout(t, plain, oci)
+	rep, err := archive.VerifyFile(context.Background(), oci, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := string(rep.Images[0].Target)
+	if manifest == "" || manifest == fixtureID {
+		t.Fatalf("the 25+ layout has no separate target digest: %+v", rep.Images[0])
+	}
+
+	tests := []struct {
+		store, liveID string
+		status        Status
+	}{
+		{dockerstate.StoreGraphdriver, fixtureID, Pass},
+		{dockerstate.StoreContainerd, manifest, Pass},
+		{"another image", id("4f1c"), Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.store, func(t *testing.T) {
+			m, err := mission.NewCatalog(missions.FS).Find("zone7")
+			assertNoError(t, err)
+			m, err = m.Expand(map[string]string{"image": "academy-fixture/app:v1"})
+			assertNoError(t, err)
+			live := dockerstate.Image{ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}
+			r := &Runner{Daemon: &fakeDaemon{images: map[string]dockerstate.Image{"academy-fixture/app:v1": live}}, Dir: dir}
+			res, err := r.Run(context.Background(), m, []string{"export"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status {
+				t.Errorf("export = %s %q, want %s", c.Status, c.Message, tt.status)
+			}
+			if tt.status == Fail && !strings.Contains(c.Message, "but the daemon's academy-fixture/app:v1 is 4f1c00000000") {
+				t.Errorf("message %q does not name both IDs", c.Message)
+			}
+		})
+	}
+}
+
+func gunzipTo(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+}
