@@ -1,10 +1,7 @@
 package check
 
 import (
-	"compress/gzip"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +25,7 @@ const (
 func TestExportMatchesEitherImageStore(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.tar")
-	gunzipTo(t, fixture, plain)
+	testlab.Gunzip(t, fixture, plain)
 	oci := filepath.Join(dir, "my-app.tar")
 	testlab.Docker25Layout(t, plain, oci)
 	rep, err := archive.VerifyFile(context.Background(), oci, archive.Options{})
@@ -66,26 +63,5 @@ func TestExportMatchesEitherImageStore(t *testing.T) {
 				t.Errorf("message %q does not name both IDs", c.Message)
 			}
 		})
-	}
-}
-
-func gunzipTo(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	if _, err := io.Copy(out, zr); err != nil {
-		t.Fatal(err)
 	}
 }

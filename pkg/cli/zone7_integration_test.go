@@ -2,10 +2,8 @@ package cli_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,7 +162,7 @@ func TestZone7Export(t *testing.T) {
 	}{
 		{"no archive", func(t *testing.T) { os.Remove(path) }, "fail", "my-app.tar not found in " + z.dir},
 		{"saved by the daemon", func(t *testing.T) { copyFile(t, good, path) }, "pass", "the daemon's image"},
-		{"gzip-compressed", func(t *testing.T) { gzipFile(t, good, path) }, "pass", "the daemon's image"},
+		{"gzip-compressed", func(t *testing.T) { testlab.Gzip(t, good, path) }, "pass", "the daemon's image"},
 		{"Docker 25+ layout", func(t *testing.T) { testlab.Docker25Layout(t, good, path) }, "pass", "the daemon's image"},
 		{"truncated", func(t *testing.T) { copyFile(t, good, path); truncate(t, path, 0.6) }, "fail", "is not a valid docker save archive"},
 		{"one byte of a layer changed", func(t *testing.T) { copyFile(t, good, path); flipPayloadByte(t, path, "my-app v1") }, "fail", "is not a valid docker save archive"},
@@ -234,29 +232,6 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func gzipFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(out)
-	if _, err := io.Copy(zw, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
