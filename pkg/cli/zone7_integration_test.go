@@ -82,6 +82,19 @@ func objective(t *testing.T, rep report.JSONReport, id string) (string, string) 
 	return "", ""
 }
 
+// expectObjective asserts an objective's status, that its messages say
+// something, and that the exit code follows the status (pass 0, fail 1).
+func expectObjective(t *testing.T, code int, rep report.JSONReport, id, status, says string) {
+	t.Helper()
+	got, msgs := objective(t, rep, id)
+	if got != status || !strings.Contains(msgs, says) {
+		t.Errorf("%s = %s %q, want %s saying %q", id, got, msgs, status, says)
+	}
+	if want := map[string]int{"pass": 0, "fail": 1}[status]; code != want {
+		t.Errorf("exit %d, want %d", code, want)
+	}
+}
+
 func TestZone7MultiTag(t *testing.T) {
 	z := newZone7(t)
 	other := z.lab.Build(z.lab.Name("other:v1"), "another image")
@@ -102,13 +115,7 @@ func TestZone7MultiTag(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			s.do()
 			code, rep, _ := z.check(t, "multi-tag")
-			status, msgs := objective(t, rep, "multi-tag")
-			if status != s.status || !strings.Contains(msgs, s.says) {
-				t.Errorf("multi-tag = %s %q, want %s saying %q", status, msgs, s.status, s.says)
-			}
-			if want := map[string]int{"pass": 0, "fail": 1}[s.status]; code != want {
-				t.Errorf("exit %d, want %d", code, want)
-			}
+			expectObjective(t, code, rep, "multi-tag", s.status, s.says)
 			if rep.Endpoint.APIVersion == "" || rep.Endpoint.ImageStore == "" {
 				t.Errorf("endpoint not described: %+v", rep.Endpoint)
 			}
@@ -179,13 +186,7 @@ func TestZone7Export(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.make(t)
 			code, rep, _ := z.check(t, "export")
-			status, msgs := objective(t, rep, "export")
-			if status != tt.status || !strings.Contains(msgs, tt.says) {
-				t.Errorf("export = %s %q, want %s saying %q", status, msgs, tt.status, tt.says)
-			}
-			if want := map[string]int{"pass": 0, "fail": 1}[tt.status]; code != want {
-				t.Errorf("exit %d, want %d", code, want)
-			}
+			expectObjective(t, code, rep, "export", tt.status, tt.says)
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,7 +199,7 @@ func askMissingAnswers(opts *Options, m *mission.Mission) error {
 	}
 	var in *bufio.Reader
 	for _, o := range m.Objectives {
-		if !selected(opts.Objectives, o.ID) {
+		if len(opts.Objectives) > 0 && !slices.Contains(opts.Objectives, o.ID) {
 			continue
 		}
 		for _, c := range o.Checks {
@@ -222,18 +224,6 @@ func askMissingAnswers(opts *Options, m *mission.Mission) error {
 	return nil
 }
 
-func selected(only []string, id string) bool {
-	if len(only) == 0 {
-		return true
-	}
-	for _, o := range only {
-		if o == id {
-			return true
-		}
-	}
-	return false
-}
-
 // writeReports renders every requested output; files are written whole or
 // not at all.
 func writeReports(opts *Options, res *check.Result) error {
@@ -255,7 +245,7 @@ func writeReports(opts *Options, res *check.Result) error {
 // writeFile writes through a temporary file renamed into place, so a grader
 // never reads half a report.
 func writeFile(path string, render func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".academy-report-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
 	if err != nil {
 		return err
 	}
@@ -271,11 +261,4 @@ func writeFile(path string, render func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
