@@ -131,25 +131,40 @@ func titleOr(title, id string) string {
 	return title
 }
 
-// clean replaces control characters other than newline and tab, and what
-// is not valid UTF-8 or XML, with U+FFFD: a mission file or a daemon's
-// answer must not be able to drive the learner's terminal or break a
-// report's syntax.
-func clean(s string) string {
+// Clean makes a string from outside — a mission file, a daemon's answer,
+// an archive, a flag — safe to show: control characters other than newline
+// and tab, Unicode format characters (bidirectional overrides such as
+// U+202E, zero-width characters), and what is not valid UTF-8 or valid in
+// XML become U+FFFD. Nothing from outside can then drive a terminal, reorder
+// what it shows, or break a report's syntax.
+func Clean(s string) string {
 	bad := func(r rune) bool {
-		return r == unicode.ReplacementChar || r == 0xFFFE || r == 0xFFFF ||
-			(unicode.IsControl(r) && r != '\n' && r != '\t')
+		return r == unicode.ReplacementChar || r == 0xFFFE || r == 0xFFFF || r == '\r' ||
+			(unicode.IsControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Cf, r)
 	}
 	if strings.IndexFunc(s, bad) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if bad(r) {
+		switch {
+		case r == '\r':
+			return '\n'
+		case bad(r):
 			return unicode.ReplacementChar
 		}
 		return r
 	}, s)
 }
+
+// CleanLine is Clean onto one line: runs of white space, line breaks
+// included, become one space. A message shown on one line cannot forge
+// another line of a report.
+func CleanLine(s string) string {
+	return oneLine(Clean(s))
+}
+
+// clean is CleanLine: every string of a result is shown on one line.
+func clean(s string) string { return CleanLine(s) }
 
 // oneLine folds a multi-line string onto one line.
 func oneLine(s string) string {

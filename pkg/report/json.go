@@ -76,8 +76,10 @@ type JSONEndpoint struct {
 	ImageStore    string `json:"imageStore"`
 }
 
-// NewJSONReport converts a result to its wire form.
+// NewJSONReport converts a result to its wire form, every string made safe
+// to show (Clean, on one line).
 func NewJSONReport(r *check.Result) JSONReport {
+	r = cleaned(r)
 	earned, possible := r.Score()
 	objs := make([]JSONObjective, 0, len(r.Objectives))
 	for _, o := range r.Objectives {

@@ -99,6 +99,7 @@ func writeJUnit(w io.Writer, name string, rs []*check.Result, suiteName func(*ch
 }
 
 func junitSuiteOf(r *check.Result, name string) junitSuite {
+	r = cleaned(r)
 	t := countObjectives(r.Objectives)
 	s := junitSuite{
 		Name: name, Tests: t.total, Failures: t.failed, Errors: t.errored,
@@ -144,7 +145,7 @@ func junitDetails(checks []check.Outcome) string {
 		b.WriteByte('\n')
 	}
 	// encoding/xml does not check CDATA for characters XML forbids.
-	return clean(b.String())
+	return Clean(b.String())
 }
 
 // seconds formats a duration as JUnit wants it: seconds, three decimals.

@@ -1,0 +1,118 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Output is one requested report: a format, and a file, or "" for stdout.
+type Output struct {
+	Format string
+	File   string
+}
+
+// ParseOutputs reads -o FORMAT[=FILE] values, the one way every command
+// takes them: known formats only, at most one to stdout, no file named
+// twice. With no value, the default format goes to stdout.
+func ParseOutputs(values []string) ([]Output, error) {
+	if len(values) == 0 {
+		return []Output{{Format: Default}}, nil
+	}
+	out := make([]Output, 0, len(values))
+	toStdout := 0
+	files := map[string]string{} // cleaned absolute path → as given
+	for _, v := range values {
+		format, file, _ := strings.Cut(v, "=")
+		if _, ok := Lookup(format); !ok {
+			return nil, fmt.Errorf("unknown output format %q (choose from: %s)", format, strings.Join(Names(), ", "))
+		}
+		if file == "" || file == "-" {
+			toStdout++
+			out = append(out, Output{Format: format})
+			continue
+		}
+		key := sameFileKey(file)
+		if prev, dup := files[key]; dup {
+			return nil, fmt.Errorf("-o %s: %s is already the file of another report (%s); give each report its own file", v, file, prev)
+		}
+		files[key] = file
+		out = append(out, Output{Format: format, File: file})
+	}
+	if toStdout > 1 {
+		return nil, errors.New("at most one -o format can go to stdout; give the others a file: -o junit=report.xml")
+	}
+	return out, nil
+}
+
+// sameFileKey names a file so that two spellings of one file compare equal:
+// ./a and a, and a link and its target when it exists.
+func sameFileKey(file string) string {
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs
+	}
+	if real, err := filepath.EvalSymlinks(file); err == nil {
+		return real
+	}
+	return filepath.Clean(file)
+}
+
+// WriteFile writes a report to path. A regular file, or a new one, is
+// written whole or not at all (a temporary file renamed into place), so a
+// grader never reads half a report. Anything else — a device such as
+// /dev/null, a pipe, /dev/fd/N, a link — is written to directly, never
+// replaced, and a failed write is an error.
+func WriteFile(path string, render func(io.Writer) error) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return writeAtomic(path, render)
+	case err != nil:
+		return err
+	case fi.Mode().IsRegular():
+		return writeAtomic(path, render)
+	case fi.IsDir():
+		return errors.New("it is a folder")
+	}
+	flags := os.O_WRONLY | os.O_TRUNC
+	if fi.Mode()&fs.ModeNamedPipe != 0 {
+		// Without a reader, opening a pipe for writing would wait forever.
+		flags = os.O_WRONLY | syscall.O_NONBLOCK
+	}
+	f, err := os.OpenFile(path, flags, 0)
+	if errors.Is(err, syscall.ENXIO) {
+		return errors.New("it is a pipe that no one reads")
+	}
+	if err != nil {
+		return err
+	}
+	if err := render(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func writeAtomic(path string, render func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := render(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParseOutputs(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.json", link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in      []string
+		want    []Output
+		wantErr string
+	}{
+		{nil, []Output{{Format: "text"}}, ""},
+		{[]string{"json"}, []Output{{Format: "json"}}, ""},
+		{[]string{"junit=r.xml", "json"}, []Output{{Format: "junit", File: "r.xml"}, {Format: "json"}}, ""},
+		{[]string{"json=-"}, []Output{{Format: "json"}}, ""},
+		{[]string{"json", "text"}, nil, "at most one -o format can go to stdout"},
+		{[]string{"xml=r.xml"}, nil, `unknown output format "xml"`},
+		{[]string{"json=a", "junit=a"}, nil, "a is already the file of another report"},
+		{[]string{"json=a", "junit=./a"}, nil, "already the file of another report"},
+		{[]string{"json=" + filepath.Join(dir, "a.json"), "junit=" + link}, nil, "already the file of another report"},
+	}
+	for _, tt := range tests {
+		got, err := ParseOutputs(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseOutputs(%q) err = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("ParseOutputs(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("ParseOutputs(%q)[%d] = %v, want %v", tt.in, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+// A report replaces a regular file whole, but writes into anything else —
+// a device, a pipe, a link — without ever replacing it.
+func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+
+	regular := filepath.Join(dir, "grade.json")
+	if err := WriteFile(regular, writeString("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(regular, writeString("two")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(regular); string(b) != "two" {
+		t.Errorf("regular file holds %q", b)
+	}
+
+	// A link is written through, and stays a link.
+	link := filepath.Join(dir, "latest.json")
+	if err := os.Symlink("grade.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(link, writeString("three")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link was replaced by a file")
+	}
+	if b, _ := os.ReadFile(regular); string(b) != "three" {
+		t.Errorf("the link's target holds %q", b)
+	}
+
+	// A pipe nobody reads is an error, at once, not a wait.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(fifo, writeString("x")); err == nil || !strings.Contains(err.Error(), "no one reads") {
+		t.Errorf("fifo without reader: err = %v", err)
+	}
+
+	if err := WriteFile(dir, writeString("x")); err == nil {
+		t.Error("a folder was accepted as a report file")
+	}
+
+	// Devices: a private null device and a private full device, made here
+	// so that a bug can never replace the machine's own.
+	if os.Geteuid() != 0 {
+		t.Skip("making device nodes needs root")
+	}
+	null := filepath.Join(dir, "null")
+	full := filepath.Join(dir, "full")
+	if err := unix.Mknod(null, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	if err := unix.Mknod(full, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	if err := WriteFile(null, writeString("x")); err != nil {
+		t.Errorf("null device: %v", err)
+	}
+	if fi, _ := os.Lstat(null); fi.Mode()&os.ModeCharDevice == 0 {
+		t.Error("the null device was replaced by a file")
+	}
+	if err := WriteFile(full, writeString("x")); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("full device: err = %v, want ENOSPC", err)
+	}
+	if fi, _ := os.Lstat(full); fi.Mode()&os.ModeCharDevice == 0 {
+		t.Error("the full device was replaced by a file")
+	}
+}
