@@ -14,42 +14,59 @@ import (
 	"github.com/academy-dev/academy/pkg/mission"
 )
 
-func (e *env) checkAnswer(ctx context.Context, objective string, c *mission.AnswerCheck) Outcome {
-	out := Outcome{Kind: "answer", Subject: objective}
-	answer, given := e.runner.Answers[objective]
+func init() {
+	register(Kind{
+		Name:    "answer",
+		Summary: "the learner's answer (--answer OBJECTIVE=VALUE, or a prompt) names a fact of the daemon, such as one of an image's RepoDigests",
+		New:     func() Spec { return &answerSpec{} },
+	})
+}
+
+// answerSpec asks the learner for a value and compares it with a fact of
+// the daemon. The fact is a secret: no report ever shows it.
+type answerSpec struct {
+	// Prompt is the question, in one line; a default is made from the fact.
+	Prompt string `yaml:"prompt"`
+	// RepoDigestOf: the answer must name one of this image's RepoDigests.
+	RepoDigestOf mission.ImageRef `yaml:"repoDigestOf" check:"required"`
+}
+
+func (s *answerSpec) Question() string {
+	if s.Prompt != "" {
+		return s.Prompt
+	}
+	return fmt.Sprintf("a RepoDigest of %s (repo@sha256:…)", s.RepoDigestOf)
+}
+
+// howToFind is the docker command that prints the fact asked for.
+func (s *answerSpec) howToFind() string {
+	return fmt.Sprintf("docker inspect --format='{{index .RepoDigests 0}}' %s", s.RepoDigestOf)
+}
+
+func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
+	ref := string(s.RepoDigestOf)
+	out := Outcome{Subject: lab.Objective(), Command: s.howToFind(),
+		Expected: fmt.Sprintf("a RepoDigest of %s, as %s prints it", ref, s.howToFind())}
+	answer, given := lab.Answer()
 	answer = cleanAnswer(answer)
 	out.Actual = answer
-
-	img, err := e.image(ctx, c.RepoDigestOf)
+	img, err := lab.Image(ctx, ref)
 	switch {
 	case errors.Is(err, dockerstate.ErrNotFound):
-		out.Status = Fail
-		out.Message = fmt.Sprintf("%s is not on this daemon, so there is no digest to compare with", c.RepoDigestOf)
-		return out
+		return out.fail("%s is not on this daemon, so there is no digest to compare with — pull it first: docker pull %s", ref, ref)
 	case err != nil:
-		return daemonFailure("answer", objective, err)
-	}
-	if len(img.RepoDigests) > 0 {
-		out.Expected = img.RepoDigests[0]
+		return daemonFailure(ref, err)
 	}
 	if !given || answer == "" {
-		out.Status = Fail
-		out.Message = fmt.Sprintf("no answer given — pass it as --answer %s=VALUE", objective)
-		return out
+		return out.fail("no answer given — find it with %s, then pass it as --answer %s=VALUE", s.howToFind(), lab.Objective())
 	}
 	if len(img.RepoDigests) == 0 {
-		out.Status = Fail
-		out.Message = fmt.Sprintf("%s has no RepoDigest, so no answer can match", c.RepoDigestOf)
-		return out
+		return out.fail("%s has no RepoDigest, so no answer can match — pull it from a registry first", ref)
 	}
-	if ok, why := matchRepoDigest(answer, c.RepoDigestOf, img); !ok {
-		out.Status = Fail
-		out.Message = why
-		return out
+	if ok, why := matchRepoDigest(answer, ref, img); !ok {
+		return out.fail("%s", why)
 	}
-	out.Status = Pass
-	out.Message = fmt.Sprintf("%s is a digest of %s", answer, c.RepoDigestOf)
-	return out
+	return out.pass("your answer is a RepoDigest of %s", ref)
 }
 
 // cleanAnswer drops what a copy and paste brings along: blanks and quotes.
@@ -62,7 +79,7 @@ var bareHex = regexp.MustCompile(`^[a-f0-9]{64}$`)
 // matchRepoDigest says whether answer names one of img's RepoDigests:
 // repo@sha256:… as docker inspect prints it, any equivalent normalized name
 // (docker.io/library/nginx@…), or the bare sha256:…. When it does not, why
-// says how it differs.
+// says how it differs, without ever showing the right digest.
 func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, why string) {
 	type repoDigest struct {
 		name string
@@ -84,7 +101,9 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 		}
 		return false
 	}
-
+	imageID := func(d digest.Digest) string {
+		return fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(d.String()), imageRef)
+	}
 	if bareHex.MatchString(answer) {
 		answer = "sha256:" + answer
 	}
@@ -93,11 +112,10 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 		case digestKnown(d):
 			return true, ""
 		case string(d) == img.ID:
-			return false, fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(answer), imageRef)
+			return false, imageID(d)
 		}
 		return false, fmt.Sprintf("%s is not a digest of %s — copy one of its RepoDigests", short(answer), imageRef)
 	}
-
 	ref, err := reference.ParseNormalizedNamed(answer)
 	if err != nil {
 		return false, fmt.Sprintf("%q is not a digest reference: expected repo@sha256:…, the form docker inspect prints", answer)
@@ -111,11 +129,11 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 			return true, ""
 		}
 	}
-	if digestKnown(canonical.Digest()) {
+	switch {
+	case digestKnown(canonical.Digest()):
 		return false, fmt.Sprintf("the digest is right but %s is not the repository %s came from", reference.FamiliarName(ref), imageRef)
-	}
-	if string(canonical.Digest()) == img.ID {
-		return false, fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(canonical.Digest().String()), imageRef)
+	case string(canonical.Digest()) == img.ID:
+		return false, imageID(canonical.Digest())
 	}
 	return false, fmt.Sprintf("%s is not one of %s's RepoDigests", answer, imageRef)
 }

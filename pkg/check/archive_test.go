@@ -7,10 +7,8 @@ import (
 	"testing"
 
 	"github.com/academy-dev/academy/internal/testlab"
-	"github.com/academy-dev/academy/missions"
 	"github.com/academy-dev/academy/pkg/archive"
 	"github.com/academy-dev/academy/pkg/dockerstate"
-	"github.com/academy-dev/academy/pkg/mission"
 )
 
 // fixture is a real Docker 20.10 `docker save` of academy-fixture/app:v1.
@@ -47,10 +45,7 @@ func TestExportMatchesEitherImageStore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.store, func(t *testing.T) {
-			m, err := mission.NewCatalog(missions.FS).Find("zone7")
-			assertNoError(t, err)
-			m, err = m.Expand(map[string]string{"image": "academy-fixture/app:v1"})
-			assertNoError(t, err)
+			m := plan(t, map[string]string{"image": "academy-fixture/app:v1"})
 			live := dockerstate.Image{ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}
 			r := &Runner{Daemon: &fakeDaemon{images: map[string]dockerstate.Image{"academy-fixture/app:v1": live}}, Dir: dir}
 			res, err := r.Run(context.Background(), m, []string{"export"})

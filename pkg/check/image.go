@@ -4,70 +4,170 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"sort"
+	"strings"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
 )
 
-func (e *env) checkImage(ctx context.Context, c *mission.ImageCheck) Outcome {
-	out := Outcome{Kind: "image", Subject: c.Ref}
-	img, err := e.image(ctx, c.Ref)
+func init() {
+	register(Kind{
+		Name:    "image",
+		Summary: "an image exists under a name (or does not), is the same image as another name, came from a registry, has labels or a platform",
+		New:     func() Spec { return &imageSpec{} },
+	})
+}
+
+// imageSpec expects an image under Ref and, optionally, more of it.
+type imageSpec struct {
+	// Ref is the name the image must have.
+	Ref mission.ImageRef `yaml:"ref" check:"required"`
+	// SameAs: Ref must have the same image ID as this reference.
+	SameAs mission.ImageRef `yaml:"sameAs"`
+	// RepoDigest: the image must have at least one RepoDigest (it came
+	// from a registry).
+	RepoDigest bool `yaml:"repoDigest"`
+	// Labels the image must carry, with these values.
+	Labels map[string]string `yaml:"labels"`
+	// Platform the image must be for: os/arch[/variant].
+	Platform string `yaml:"platform"`
+	// Absent: Ref must not exist (the learner removed it).
+	Absent bool `yaml:"absent"`
+}
+
+var platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
+
+func (s *imageSpec) Validate(c *mission.Check) error {
+	if s.Absent && (s.SameAs != "" || s.RepoDigest || len(s.Labels) > 0 || s.Platform != "") {
+		return c.Errorf("absent", "absent: an image that must not exist can have nothing else checked")
+	}
+	if s.Platform != "" && !platformPattern.MatchString(s.Platform) {
+		return c.Errorf("platform", "platform %q: expected os/arch or os/arch/variant, e.g. linux/amd64", s.Platform)
+	}
+	return nil
+}
+
+func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
+	ref := string(s.Ref)
+	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s", ref)}
+	img, err := lab.Image(ctx, ref)
 	missing := errors.Is(err, dockerstate.ErrNotFound)
 	if err != nil && !missing {
-		return daemonFailure("image", c.Ref, err)
+		return daemonFailure(ref, err)
 	}
-
-	if c.SameAs != "" {
-		src, srcErr := e.image(ctx, c.SameAs)
-		switch {
-		case srcErr != nil && !errors.Is(srcErr, dockerstate.ErrNotFound):
-			return daemonFailure("image", c.SameAs, srcErr)
-		case srcErr != nil:
-			out.Status = Fail
-			out.Message = fmt.Sprintf("%s does not exist, so %s cannot point at it — build or load %s first", c.SameAs, c.Ref, c.SameAs)
-			return out
-		}
-		out.Expected = src.ID
+	if s.Absent {
 		if missing {
-			out.Status = Fail
-			out.Message = fmt.Sprintf("%s does not exist — create it: docker tag %s %s", c.Ref, c.SameAs, c.Ref)
-			return out
+			return out.pass("%s does not exist", ref)
 		}
 		out.Actual = img.ID
-		if img.ID != src.ID {
-			out.Status = Fail
-			out.Message = fmt.Sprintf("%s points at %s, not at %s (%s) — retag it: docker tag %s %s",
-				c.Ref, short(img.ID), c.SameAs, short(src.ID), c.SameAs, c.Ref)
-			return out
-		}
-	} else if missing {
-		out.Status = Fail
-		out.Message = fmt.Sprintf("%s does not exist", c.Ref)
-		if c.RepoDigest {
+		return out.fail("%s still exists (%s) — remove the name: docker rmi %s", ref, short(img.ID), ref)
+	}
+	if s.SameAs != "" {
+		return s.checkSameAs(ctx, lab, out, img, missing)
+	}
+	if missing {
+		if s.RepoDigest {
 			out.Expected = "a RepoDigest"
-			out.Message = fmt.Sprintf("%s is not on this daemon — pull it from a registry: docker pull %s", c.Ref, c.Ref)
+			return out.fail("%s is not on this daemon — pull it from a registry: docker pull %s", ref, ref)
 		}
-		return out
+		return out.fail("%s does not exist", ref)
 	}
+	return s.checkDetails(out, img)
+}
 
-	if c.RepoDigest {
-		if len(img.RepoDigests) == 0 {
-			out.Status = Fail
-			out.Expected = "a RepoDigest"
-			out.Message = fmt.Sprintf("%s (%s) has no RepoDigest: it was built, tagged or loaded here, not pulled — only an image that came from a registry has one: docker pull %s",
-				c.Ref, short(img.ID), c.Ref)
-			return out
-		}
-		out.Actual = img.RepoDigests[0]
+func (s *imageSpec) checkSameAs(ctx context.Context, lab *Lab, out Outcome, img dockerstate.Image, missing bool) Outcome {
+	ref, src := string(s.Ref), string(s.SameAs)
+	want, err := lab.Image(ctx, src)
+	switch {
+	case errors.Is(err, dockerstate.ErrNotFound):
+		return out.fail("%s does not exist, so %s cannot point at it — build or load %s first", src, ref, src)
+	case err != nil:
+		return daemonFailure(src, err)
 	}
-
-	out.Status = Pass
-	out.Message = fmt.Sprintf("%s is %s", c.Ref, short(img.ID))
-	if c.SameAs != "" {
-		out.Message = fmt.Sprintf("%s points at %s (%s)", c.Ref, c.SameAs, short(img.ID))
+	out.Expected = want.ID
+	if missing {
+		return out.fail("%s does not exist — create it: docker tag %s %s", ref, src, ref)
 	}
-	if c.RepoDigest {
-		out.Message = fmt.Sprintf("%s came from a registry: %s", c.Ref, img.RepoDigests[0])
+	out.Actual = img.ID
+	if img.ID != want.ID {
+		return out.fail("%s points at %s%s, not at %s (%s) — retag it: docker tag %s %s",
+			ref, short(img.ID), thatIs(img, ref), src, short(want.ID), src, ref)
+	}
+	out = s.checkDetails(out, img)
+	if out.Status == Pass {
+		out.Message = fmt.Sprintf("%s points at %s (%s)", ref, src, short(img.ID))
 	}
 	return out
+}
+
+// checkDetails checks what is asked of an image that exists.
+func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
+	ref := string(s.Ref)
+	if s.RepoDigest && len(img.RepoDigests) == 0 {
+		out.Expected = "a RepoDigest"
+		out.Command = fmt.Sprintf("docker image inspect --format '{{json .RepoDigests}}' %s", ref)
+		return out.fail("%s (%s) has no RepoDigest: it was built, tagged or loaded here, not pulled — only an image that came from a registry has one: docker pull %s",
+			ref, short(img.ID), ref)
+	}
+	if s.Platform != "" {
+		got := img.OS + "/" + img.Architecture
+		if !samePlatform(got, s.Platform) {
+			out.Expected, out.Actual = s.Platform, got
+			out.Command = fmt.Sprintf("docker image inspect --format '{{.Os}}/{{.Architecture}}' %s", ref)
+			return out.fail("%s is for %s, not %s — build or pull it for that platform: --platform %s", ref, got, s.Platform, s.Platform)
+		}
+	}
+	for _, k := range sortedKeys(s.Labels) {
+		want := s.Labels[k]
+		got, ok := img.Labels[k]
+		out.Command = fmt.Sprintf("docker image inspect --format '{{json .Config.Labels}}' %s", ref)
+		switch {
+		case !ok:
+			out.Expected = k + "=" + want
+			return out.fail("%s has no label %s — set it when building: LABEL %s=%q", ref, k, k, want)
+		case got != want:
+			out.Expected, out.Actual = k+"="+want, k+"="+got
+			return out.fail("%s has the label %s=%q, not %q", ref, k, got, want)
+		}
+	}
+	switch {
+	case s.RepoDigest:
+		// Never the digest itself: an answer objective may ask for it.
+		return out.pass("%s came from a registry (it has a RepoDigest)", ref)
+	case len(s.Labels) > 0:
+		return out.pass("%s carries the labels asked for", ref)
+	case s.Platform != "":
+		return out.pass("%s is for %s", ref, s.Platform)
+	}
+	return out.pass("%s is %s", ref, short(img.ID))
+}
+
+// thatIs names an image by another of its tags, so the learner sees which
+// image a wrong tag points at: " (that is nginx:latest)".
+func thatIs(img dockerstate.Image, ref string) string {
+	f, _ := formsOf(ref)
+	for _, t := range img.RepoTags {
+		if t != f.full && t != f.familiar {
+			return " (that is " + familiar(t) + ")"
+		}
+	}
+	return ""
+}
+
+// samePlatform compares os/arch; the daemon's inspect does not say the
+// variant, so a variant asked for is not compared.
+func samePlatform(got, want string) bool {
+	parts := strings.SplitN(want, "/", 3)
+	return got == parts[0]+"/"+parts[1]
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
@@ -26,9 +27,28 @@ type Outcome struct {
 	Status  Status
 	// Message is the diagnosis in the learner's words, with the next step
 	// when there is one.
-	Message  string
+	Message string
+	// Expected and Actual are the two values compared, when the check
+	// compares two. A secret the learner must find (a digest asked for as
+	// an answer) is never put here: Expected then says what kind of value
+	// it is.
 	Expected string
 	Actual   string
+	// Command is the docker command that shows the fact the check looked
+	// at, so the learner can see it for themselves (--explain).
+	Command string
+}
+
+// pass sets the outcome's status to Pass with a formatted message.
+func (o Outcome) pass(format string, args ...any) Outcome {
+	o.Status, o.Message = Pass, fmt.Sprintf(format, args...)
+	return o
+}
+
+// fail sets the outcome's status to Fail with a formatted message.
+func (o Outcome) fail(format string, args ...any) Outcome {
+	o.Status, o.Message = Fail, fmt.Sprintf(format, args...)
+	return o
 }
 
 // ObjectiveResult is the outcome of one objective: it passes when all its

@@ -8,22 +8,30 @@ import (
 	"time"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
-	"github.com/academy-dev/academy/pkg/mission"
 )
 
-// Daemon is the subset of daemon state the checks read.
-type Daemon interface {
-	Endpoint(ctx context.Context) (dockerstate.Endpoint, error)
-	Image(ctx context.Context, ref string) (dockerstate.Image, error)
-}
+// DefaultConcurrency is how many checks of one run are evaluated at once.
+const DefaultConcurrency = 8
 
-// Runner evaluates a mission's objectives.
+// Runner evaluates a plan's objectives.
 type Runner struct {
+	// Daemon is the daemon checked; kinds reach it through the small
+	// interfaces they need (ImageReader, …).
 	Daemon Daemon
 	// Dir is where the mission's files (archives) are looked for.
 	Dir string
 	// Answers holds the learner's answers by objective id.
 	Answers map[string]string
+	// Concurrency bounds the checks evaluated at once; 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// FileTimeout bounds the reading of one file of the lab (an archive);
+	// 0 means dockerstate.DefaultTimeout.
+	FileTimeout time.Duration
+	// Ask, when set, is called once the daemon has answered and before
+	// any check runs, with the questions of the selected objectives that
+	// have no answer yet; what it returns is added to Answers.
+	Ask func(ctx context.Context, qs []Question) (map[string]string, error)
 }
 
 // DaemonError says the daemon could not be reached at all; nothing was
@@ -33,42 +41,96 @@ type DaemonError struct{ Err error }
 func (e *DaemonError) Error() string { return e.Err.Error() }
 func (e *DaemonError) Unwrap() error { return e.Err }
 
-// Run evaluates the objectives of m (expanded), or only those named in
-// only. Checks run concurrently and share image look-ups, so a check costs
-// one round trip however many objectives ask about the same image.
-func (r *Runner) Run(ctx context.Context, m *mission.Mission, only []string) (*Result, error) {
+// UnknownObjectiveError names an objective the mission does not have.
+type UnknownObjectiveError struct {
+	Mission, ID string
+	Known       []string
+}
+
+func (e *UnknownObjectiveError) Error() string {
+	return fmt.Sprintf("mission %s has no objective %q (it has: %v)", e.Mission, e.ID, e.Known)
+}
+
+// Select returns the plan's objectives named in only, in the order given;
+// all of them when only is empty.
+func (p *Plan) Select(only []string) ([]Objective, error) {
+	if len(only) == 0 {
+		return p.Objectives, nil
+	}
+	out := make([]Objective, 0, len(only))
+	for _, id := range only {
+		found := false
+		for _, o := range p.Objectives {
+			if o.ID == id {
+				out, found = append(out, o), true
+				break
+			}
+		}
+		if !found {
+			return nil, &UnknownObjectiveError{Mission: p.Mission.ID, ID: id, Known: p.Mission.ObjectiveIDs()}
+		}
+	}
+	return out, nil
+}
+
+// Run evaluates the objectives of p named in only (all when only is empty).
+// The daemon is asked first whether it answers: when it does not, nothing is
+// evaluated and the error is a *DaemonError. Checks then run concurrently,
+// at most Concurrency at once, sharing look-ups.
+func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, error) {
 	start := time.Now()
-	objectives, err := selectObjectives(m, only)
+	objectives, err := p.Select(only)
 	if err != nil {
 		return nil, err
 	}
-	env := &env{runner: r, images: map[string]*imageLookup{}}
-
-	res := &Result{MissionID: m.ID, MissionTitle: m.Title, Objectives: make([]ObjectiveResult, len(objectives))}
+	res := &Result{MissionID: p.Mission.ID, MissionTitle: p.Mission.Title, Objectives: make([]ObjectiveResult, len(objectives))}
+	endpoint, err := r.Daemon.Endpoint(ctx)
+	res.Endpoint = endpoint
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, &DaemonError{Err: err}
+	}
+	answers, err := r.answers(ctx, p, only)
+	if err != nil {
+		return nil, err
+	}
+	state := &labState{
+		daemon: r.Daemon, dir: r.Dir, answers: answers,
+		fileTimeout: r.FileTimeout,
+		images:      map[string]*lookup[dockerstate.Image]{},
+	}
+	if state.fileTimeout <= 0 {
+		state.fileTimeout = dockerstate.DefaultTimeout
+	}
+	n := r.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
-	var endpointErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		res.Endpoint, endpointErr = r.Daemon.Endpoint(ctx)
-	}()
 	for i, o := range objectives {
 		res.Objectives[i] = ObjectiveResult{ID: o.ID, Title: o.Title, Points: o.Points, Checks: make([]Outcome, len(o.Checks))}
+		lab := &Lab{shared: state, objective: o.ID}
 		for j, c := range o.Checks {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res.Objectives[i].Checks[j] = env.evaluate(ctx, o, c)
+				select {
+				case sem <- struct{}{}:
+					defer func() { <-sem }()
+				case <-ctx.Done():
+					res.Objectives[i].Checks[j] = Outcome{Kind: c.Kind, Status: Error, Message: ctx.Err().Error()}
+					return
+				}
+				out := c.Spec.Check(ctx, lab)
+				out.Kind = c.Kind
+				res.Objectives[i].Checks[j] = out
 			}()
 		}
 	}
 	wg.Wait()
-	if endpointErr != nil {
-		if errors.Is(endpointErr, context.Canceled) {
-			return nil, endpointErr
-		}
-		return nil, &DaemonError{Err: endpointErr}
-	}
 	for i := range res.Objectives {
 		o := &res.Objectives[i]
 		statuses := make([]Status, len(o.Checks))
@@ -84,88 +146,53 @@ func (r *Runner) Run(ctx context.Context, m *mission.Mission, only []string) (*R
 	return res, ctx.Err()
 }
 
-func selectObjectives(m *mission.Mission, only []string) ([]mission.Objective, error) {
-	if len(only) == 0 {
-		return m.Objectives, nil
+// answers are the answers given, and those Ask gets for the questions left.
+func (r *Runner) answers(ctx context.Context, p *Plan, only []string) (map[string]string, error) {
+	answers := make(map[string]string, len(r.Answers))
+	for k, v := range r.Answers {
+		answers[k] = v
 	}
-	out := make([]mission.Objective, 0, len(only))
-	for _, id := range only {
-		o, ok := m.Objective(id)
-		if !ok {
-			ids := make([]string, len(m.Objectives))
-			for i, o := range m.Objectives {
-				ids[i] = o.ID
-			}
-			return nil, &UnknownObjectiveError{Mission: m.ID, ID: id, Known: ids}
+	if r.Ask == nil {
+		return answers, nil
+	}
+	var open []Question
+	for _, q := range p.Questions(only) {
+		if _, given := answers[q.Objective]; !given {
+			open = append(open, q)
 		}
-		out = append(out, *o)
 	}
-	return out, nil
-}
-
-// UnknownObjectiveError names an objective the mission does not have.
-type UnknownObjectiveError struct {
-	Mission, ID string
-	Known       []string
-}
-
-func (e *UnknownObjectiveError) Error() string {
-	return fmt.Sprintf("mission %s has no objective %q (it has: %v)", e.Mission, e.ID, e.Known)
-}
-
-// env is what one run's checks share.
-type env struct {
-	runner *Runner
-	mu     sync.Mutex
-	images map[string]*imageLookup
-}
-
-type imageLookup struct {
-	once sync.Once
-	img  dockerstate.Image
-	err  error
-}
-
-// image inspects ref once per run, however many checks ask.
-func (e *env) image(ctx context.Context, ref string) (dockerstate.Image, error) {
-	e.mu.Lock()
-	l, ok := e.images[ref]
-	if !ok {
-		l = &imageLookup{}
-		e.images[ref] = l
+	if len(open) == 0 {
+		return answers, nil
 	}
-	e.mu.Unlock()
-	l.once.Do(func() {
-		l.img, l.err = e.runner.Daemon.Image(ctx, ref)
-		if l.err == nil && !named(l.img, ref) {
-			// The daemon also resolves ID prefixes; a lesson's name must
-			// be a real tag.
-			l.err = fmt.Errorf("image %s: %w", ref, dockerstate.ErrNotFound)
-		}
-	})
-	return l.img, l.err
-}
-
-// named says whether img carries ref as a tag or digest, rather than having
-// been found by an ID prefix.
-func named(img dockerstate.Image, ref string) bool {
-	return hasName(img.RepoTags, ref) || hasName(img.RepoDigests, ref)
-}
-
-func (e *env) evaluate(ctx context.Context, o mission.Objective, c mission.Check) Outcome {
-	switch {
-	case c.Image != nil:
-		return e.checkImage(ctx, c.Image)
-	case c.Archive != nil:
-		return e.checkArchive(ctx, c.Archive)
-	case c.Answer != nil:
-		return e.checkAnswer(ctx, o.ID, c.Answer)
+	got, err := r.Ask(ctx, open)
+	if err != nil {
+		return nil, err
 	}
-	return Outcome{Kind: c.Kind(), Status: Error, Message: "unknown check kind"}
+	for k, v := range got {
+		answers[k] = v
+	}
+	return answers, nil
 }
 
 // daemonFailure turns an error reading the daemon into an Outcome with
 // status error: the check could not be evaluated.
-func daemonFailure(kind, subject string, err error) Outcome {
-	return Outcome{Kind: kind, Subject: subject, Status: Error, Message: fmt.Sprintf("could not check %s: %v", subject, err)}
+func daemonFailure(subject string, err error) Outcome {
+	return Outcome{Subject: subject, Status: Error, Message: fmt.Sprintf("could not check %s: %v", subject, err)}
+}
+
+// Unreachable is the result of a run whose daemon could not be reached:
+// every objective asked for is in error, with err as the reason, so a
+// report file still says why nothing was checked.
+func Unreachable(p *Plan, only []string, endpoint dockerstate.Endpoint, err error) *Result {
+	objectives, selErr := p.Select(only)
+	if selErr != nil {
+		objectives = p.Objectives
+	}
+	res := &Result{MissionID: p.Mission.ID, MissionTitle: p.Mission.Title, Endpoint: endpoint,
+		Objectives: make([]ObjectiveResult, len(objectives))}
+	for i, o := range objectives {
+		res.Objectives[i] = ObjectiveResult{ID: o.ID, Title: o.Title, Status: Error, Points: o.Points,
+			Checks: []Outcome{{Kind: "daemon", Subject: endpoint.Host, Status: Error, Message: err.Error()}}}
+	}
+	return res
 }

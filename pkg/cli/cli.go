@@ -9,11 +9,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmd/root"
 	"github.com/academy-dev/academy/pkg/cmdutil"
-	"github.com/academy-dev/academy/pkg/dockerstate"
-	"github.com/academy-dev/academy/pkg/mission"
+	"github.com/academy-dev/academy/pkg/report"
 )
 
 // Main runs academy with the process's arguments and returns its exit code.
@@ -36,36 +34,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		err = cmdutil.ErrInterrupted
 	}
 	printError(f.IOStreams.ErrOut, err)
-	return ExitCode(err)
-}
-
-// ExitCode decides the exit code from a command's error: the one place
-// where errors become exit codes.
-func ExitCode(err error) int {
-	var (
-		usage        *cmdutil.UsageError
-		spec         *mission.SpecError
-		unknown      *mission.NotFoundError
-		unknownObj   *check.UnknownObjectiveError
-		daemon       *cmdutil.DaemonError
-		checkDaemon  *check.DaemonError
-		requestError *dockerstate.RequestError
-	)
-	switch {
-	case err == nil:
-		return cmdutil.ExitOK
-	case errors.Is(err, cmdutil.ErrInterrupted), errors.Is(err, context.Canceled):
-		return cmdutil.ExitInterrupted
-	case errors.Is(err, cmdutil.ErrFailed):
-		return cmdutil.ExitFailed
-	case errors.As(err, &daemon), errors.As(err, &checkDaemon), errors.As(err, &requestError):
-		return cmdutil.ExitDaemon
-	case errors.As(err, &usage), errors.As(err, &spec), errors.As(err, &unknown), errors.As(err, &unknownObj):
-		return cmdutil.ExitUsage
-	}
-	// Cobra's own flag and argument errors are usage errors too; anything
-	// unforeseen is treated as one rather than as a learner's failure.
-	return cmdutil.ExitUsage
+	return cmdutil.ExitCode(err)
 }
 
 func printError(w io.Writer, err error) {
@@ -76,5 +45,6 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintln(w, "academy: interrupted")
 		return
 	}
-	fmt.Fprintf(w, "academy: %v\n", err)
+	// Errors carry what daemons, files and flags said: one clean line.
+	fmt.Fprintf(w, "academy: %s\n", report.CleanLine(err.Error()))
 }

@@ -108,7 +108,7 @@ func TestZone7MultiTag(t *testing.T) {
 		{"no tags", func() {}, "fail", z.repo + ":latest does not exist — create it: docker tag " + z.image + " " + z.repo + ":latest"},
 		{"one of two tags", func() { z.lab.Tag(z.image, z.repo+":latest") }, "fail", z.repo + ":1.0.0 does not exist"},
 		{"a tag on another image", func() { z.lab.Tag(z.lab.Name("other:v1"), z.repo+":1.0.0") }, "fail",
-			z.repo + ":1.0.0 points at " + other[7:19] + ", not at " + z.image + " (" + z.appID[7:19] + ")"},
+			z.repo + ":1.0.0 points at " + other[7:19] + " (that is " + z.lab.Name("other:v1") + "), not at " + z.image + " (" + z.appID[7:19] + ")"},
 		{"both tags", func() { z.lab.Tag(z.image, z.repo+":1.0.0") }, "pass", "points at " + z.image},
 	}
 	for _, s := range steps {
@@ -131,8 +131,8 @@ func TestZone7Digest(t *testing.T) {
 		name, answer, status, says string
 		code                       int
 	}{
-		{"as docker inspect prints it", z.repoDigest, "pass", "is a digest of", 0},
-		{"bare digest", dgst, "pass", "is a digest of", 0},
+		{"as docker inspect prints it", z.repoDigest, "pass", "your answer is a RepoDigest of", 0},
+		{"bare digest", dgst, "pass", "your answer is a RepoDigest of", 0},
 		{"wrong digest", name + "@sha256:" + strings.Repeat("0", 64), "fail", "is not one of", 1},
 		{"the image ID", z.lab.ID(z.digestImage), "fail", "is the image ID", 1},
 	}

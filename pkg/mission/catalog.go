@@ -3,34 +3,55 @@ package mission
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
 
-// Catalog finds missions by id: in the folders it was given first, then in
-// the embedded ones.
+// Catalog finds missions by id, in the embedded missions and in the folders
+// it was given. An id is found in one place only: two files of the same id
+// are an error naming both, never a silent choice.
 type Catalog struct {
-	sources []fs.FS
-	names   []string // a label per source, for messages
+	sources []source
+}
+
+type source struct {
+	fsys  fs.FS
+	label string // a folder, or "" for the embedded missions
 }
 
 // NewCatalog returns a catalog over the embedded missions and the folders
-// dirs (later folders are searched first, so a user's copy wins).
+// dirs; empty entries are skipped.
 func NewCatalog(embedded fs.FS, dirs ...string) *Catalog {
-	c := &Catalog{}
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if dirs[i] == "" {
+	c := &Catalog{sources: []source{{fsys: embedded}}}
+	for _, d := range dirs {
+		if d != "" {
+			c.sources = append(c.sources, source{fsys: os.DirFS(d), label: d})
+		}
+	}
+	return c
+}
+
+// CheckDirs says which of the catalog's folders cannot be read: a missing
+// folder behind --missions is a usage error, not an empty list.
+func (c *Catalog) CheckDirs() error {
+	for _, s := range c.sources {
+		if s.label == "" {
 			continue
 		}
-		c.sources = append(c.sources, os.DirFS(dirs[i]))
-		c.names = append(c.names, dirs[i])
+		fi, err := os.Stat(s.label)
+		switch {
+		case err != nil:
+			return fmt.Errorf("mission folder %s: %w", s.label, err)
+		case !fi.IsDir():
+			return fmt.Errorf("mission folder %s is not a folder", s.label)
+		}
 	}
-	c.sources = append(c.sources, embedded)
-	c.names = append(c.names, "")
-	return c
+	return nil
 }
 
 // NotFoundError says no mission has the id.
@@ -40,53 +61,135 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown mission %q (no missions found)", e.ID)
+	}
 	return fmt.Sprintf("unknown mission %q (known: %s)", e.ID, strings.Join(e.Known, ", "))
+}
+
+// ClashError says two mission files have the same id.
+type ClashError struct {
+	ID           string
+	First, Other string
+}
+
+func (e *ClashError) Error() string {
+	return fmt.Sprintf("mission %s is defined twice: %s and %s; rename one (its file and its id)", e.ID, e.First, e.Other)
+}
+
+// File is one mission file the catalog can see.
+type File struct {
+	ID   string // from the file's name
+	Name string // for messages: a path, or "missions/ID.yaml (embedded)"
+	src  source
+	base string
+}
+
+// Files lists every mission file, sorted by id; two files of one id give a
+// *ClashError.
+func (c *Catalog) Files() ([]File, error) {
+	byID := map[string]File{}
+	for _, s := range c.sources {
+		entries, err := fs.ReadDir(s.fsys, ".")
+		if err != nil && s.label != "" {
+			return nil, fmt.Errorf("mission folder %s: %w", s.label, err)
+		}
+		for _, e := range entries {
+			base := e.Name()
+			ext := path.Ext(base)
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+				continue
+			}
+			f := File{ID: strings.TrimSuffix(base, ext), src: s, base: base}
+			f.Name = filepath.Join(s.label, base)
+			if s.label == "" {
+				f.Name = "missions/" + base + " (embedded)"
+			}
+			if prev, dup := byID[f.ID]; dup {
+				return nil, &ClashError{ID: f.ID, First: prev.Name, Other: f.Name}
+			}
+			byID[f.ID] = f
+		}
+	}
+	files := make([]File, 0, len(byID))
+	for _, f := range byID {
+		files = append(files, f)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].ID < files[j].ID })
+	return files, nil
 }
 
 // Find loads the mission with the given id.
 func (c *Catalog) Find(id string) (*Mission, error) {
-	for i, src := range c.sources {
-		for _, ext := range []string{".yaml", ".yml"} {
-			data, err := fs.ReadFile(src, id+ext)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			name := path.Join(c.names[i], id+ext)
-			if c.names[i] == "" {
-				name = "missions/" + id + ext + " (embedded)"
-			}
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
-			}
-			m, err := Parse(name, data)
-			if err != nil {
-				return nil, err
-			}
-			if m.ID != id {
-				return nil, &SpecError{File: name, Msg: fmt.Sprintf("file is named %s but its id is %q", id, m.ID)}
-			}
-			return m, nil
+	files, err := c.Files()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if f.ID == id {
+			return f.Load()
 		}
 	}
-	return nil, &NotFoundError{ID: id, Known: c.IDs()}
+	known := make([]string, len(files))
+	for i, f := range files {
+		known[i] = f.ID
+	}
+	return nil, &NotFoundError{ID: id, Known: known}
 }
 
-// IDs lists the ids of every mission the catalog can find, sorted.
+// IDs lists the ids of every mission the catalog can find, sorted; nil when
+// the missions cannot be listed.
 func (c *Catalog) IDs() []string {
-	seen := map[string]bool{}
-	for _, src := range c.sources {
-		entries, _ := fs.ReadDir(src, ".")
-		for _, e := range entries {
-			name := e.Name()
-			if ext := path.Ext(name); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
-				seen[strings.TrimSuffix(name, ext)] = true
-			}
-		}
+	files, err := c.Files()
+	if err != nil {
+		return nil
 	}
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
-		ids = append(ids, id)
+	ids := make([]string, len(files))
+	for i, f := range files {
+		ids[i] = f.ID
 	}
-	sort.Strings(ids)
 	return ids
+}
+
+// Load reads and parses the file; its id must match its name.
+func (f File) Load() (*Mission, error) {
+	data, err := readLimited(f.src.fsys, f.base)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.Name, err)
+	}
+	m, err := Parse(f.Name, data)
+	if err != nil {
+		return nil, err
+	}
+	if m.ID != f.ID {
+		return nil, &SpecError{File: f.Name, Msg: fmt.Sprintf("the file is named %s but its id is %q; they must agree", f.base, m.ID)}
+	}
+	return m, nil
+}
+
+// ReadFile reads a mission file from disk, at most MaxFileSize bytes.
+func ReadFile(name string) ([]byte, error) {
+	return readLimited(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+}
+
+func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would wait for a writer.
+	if fi, err := fs.Stat(fsys, name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d KiB: a mission file is a few kilobytes", MaxFileSize>>10)
+	}
+	return data, nil
 }

@@ -1,16 +1,35 @@
 package mission
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Limits on a mission file. Real missions are a few kilobytes and a few
+// levels deep; a hostile one stops here, before the YAML parser (whose cost
+// grows with the square of the nesting) sees it.
+const (
+	// MaxFileSize is the largest mission file read.
+	MaxFileSize = 256 << 10
+	// maxTokens bounds the YAML tokens of one file.
+	maxTokens = 50000
+	// maxDepth bounds the nesting of mappings and sequences.
+	maxDepth = 24
+	// maxObjectives and maxChecks bound the work one mission can ask of
+	// the daemon.
+	maxObjectives = 100
+	maxChecks     = 500
+	maxHints      = 20
+	maxVars       = 100
 )
 
 // SpecError is an invalid mission file; its message reads file:line:col: what.
@@ -27,8 +46,31 @@ func (e *SpecError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
 }
 
-// Parse decodes and validates a mission file strictly. name is used in
-// error messages.
+// SpecErrors are all the problems found in one mission file, in file order.
+// It prints as the first of them; `academy mission lint` lists them all.
+type SpecErrors []*SpecError
+
+func (es SpecErrors) Error() string {
+	switch len(es) {
+	case 0:
+		return "no errors"
+	case 1:
+		return es[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more: academy mission lint lists them)", es[0].Error(), len(es)-1)
+}
+
+// As lets errors.As find the first *SpecError in the list.
+func (es SpecErrors) As(target any) bool {
+	if t, ok := target.(**SpecError); ok && len(es) > 0 {
+		*t = es[0]
+		return true
+	}
+	return false
+}
+
+// Parse decodes and validates a mission file strictly; name is used in error
+// messages. Variables are not yet replaced: see Expand.
 func Parse(name string, data []byte) (m *Mission, err error) {
 	// goccy/go-yaml v1.19.2 can panic on some malformed documents (a tag
 	// on a sequence entry: see testdata/fuzz/FuzzParse); a mission from a
@@ -38,49 +80,180 @@ func Parse(name string, data []byte) (m *Mission, err error) {
 			m, err = nil, &SpecError{File: name, Msg: "not a valid mission document (the YAML decoder failed on it)"}
 		}
 	}()
-	return parse(name, data)
+	m, file, err := decode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	var errs SpecErrors
+	m.validate(file, &errs)
+	m.validateVarUses(file, &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return m, nil
 }
 
-func parse(name string, data []byte) (*Mission, error) {
+// decode screens, parses and decodes the file into a Mission, keeping the
+// syntax tree for positions.
+func decode(name string, data []byte) (*Mission, *ast.File, error) {
+	if err := screen(name, data); err != nil {
+		return nil, nil, err
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, specError(name, err)
+		return nil, nil, specError(name, err)
 	}
+	m, err := decodeFile(name, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.raw = data
+	return m, file, nil
+}
+
+func decodeFile(name string, file *ast.File) (*Mission, error) {
 	var m Mission
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
-	if err := dec.Decode(&m); err != nil {
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return nil, &SpecError{File: name, Msg: "the file is empty; a mission starts with apiVersion: " + APIVersion}
+	}
+	if err := yaml.NodeToValue(file.Docs[0].Body, &m, yaml.DisallowUnknownField()); err != nil {
 		return nil, specError(name, err)
 	}
 	m.Source = name
-	if err := m.validate(); err != nil {
-		var pe *pathError
-		if errors.As(err, &pe) {
-			line, col := position(file, pe.path)
-			return nil, &SpecError{File: name, Line: line, Column: col, Msg: pe.msg}
+	for i := range m.Objectives {
+		for j := range m.Objectives[i].Checks {
+			m.Objectives[i].Checks[j].source = name
 		}
-		return nil, &SpecError{File: name, Msg: err.Error()}
 	}
 	return &m, nil
+}
+
+// screen refuses, before parsing, what no mission needs and a hostile file
+// would use: too many bytes or tokens, deep nesting, anchors and aliases
+// (whose expansion is exponential), tags, several documents.
+func screen(name string, data []byte) error {
+	at := func(tk *token.Token, format string, args ...any) error {
+		e := &SpecError{File: name, Msg: fmt.Sprintf(format, args...)}
+		if tk != nil && tk.Position != nil {
+			e.Line, e.Column = tk.Position.Line, tk.Position.Column
+		}
+		return e
+	}
+	if len(data) > MaxFileSize {
+		return at(nil, "the file is %d bytes; a mission file is at most %d KiB", len(data), MaxFileSize>>10)
+	}
+	if !utf8.Valid(data) {
+		return at(nil, "the file is not UTF-8 text")
+	}
+	tokens := lexer.Tokenize(string(data))
+	if len(tokens) > maxTokens {
+		return at(nil, "the file has %d YAML tokens; a mission has at most %d", len(tokens), maxTokens)
+	}
+	var (
+		flow     int   // open [ and {
+		block    []int // columns of open block collections
+		lastLine int
+		content  bool // a token of a document was seen
+	)
+	for _, tk := range tokens {
+		if tk.Position == nil {
+			continue
+		}
+		if tk.Position.Line != lastLine && flow == 0 && tk.Type != token.CommentType {
+			lastLine = tk.Position.Line
+			for len(block) > 0 && block[len(block)-1] >= tk.Position.Column {
+				block = block[:len(block)-1]
+			}
+		}
+		switch tk.Type {
+		case token.AnchorType, token.AliasType, token.MergeKeyType:
+			return at(tk, "anchors, aliases and merge keys (&, *, <<) are not allowed in mission files; write the value out")
+		case token.TagType:
+			return at(tk, "YAML tags (%s) are not allowed in mission files", tk.Value)
+		case token.DocumentHeaderType:
+			if content {
+				return at(tk, "a mission file holds one YAML document")
+			}
+		case token.CommentType:
+		default:
+			content = true
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType, token.MappingValueType:
+			if flow == 0 {
+				block = append(block, tk.Position.Column)
+			}
+		}
+		if flow+len(block) > maxDepth {
+			return at(tk, "the document nests deeper than %d levels; a mission needs a few", maxDepth)
+		}
+	}
+	return nil
 }
 
 func specError(name string, err error) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		p := ye.GetToken().Position
-		return &SpecError{File: name, Line: p.Line, Column: p.Column, Msg: ye.GetMessage()}
+		return &SpecError{File: name, Line: p.Line, Column: p.Column, Msg: hintQuotes(ye.GetMessage(), ye.GetToken())}
+	}
+	var pe *posError
+	if errors.As(err, &pe) {
+		e := &SpecError{File: name, Msg: pe.msg}
+		if pe.tk != nil && pe.tk.Position != nil {
+			e.Line, e.Column = pe.tk.Position.Line, pe.tk.Position.Column
+		}
+		return e
 	}
 	return &SpecError{File: name, Msg: err.Error()}
+}
+
+// hintQuotes adds the likely fix when a variable was written unquoted:
+// ref: {{.image}} is a YAML mapping, not a string.
+func hintQuotes(msg string, tk *token.Token) string {
+	if tk != nil && strings.Contains(tk.Origin+tk.Value, "{{") || strings.Contains(msg, "{{") {
+		return msg + ` (quote values that use variables: "{{.image}}")`
+	}
+	return msg
+}
+
+// posError is an error at a token, made while decoding a node.
+type posError struct {
+	tk  *token.Token
+	msg string
+}
+
+func (e *posError) Error() string { return e.msg }
+
+// UnmarshalYAML reads a check: a mapping with one key, the kind, whose value
+// holds the kind's fields.
+func (c *Check) UnmarshalYAML(node ast.Node) error {
+	mapping, ok := node.(*ast.MappingNode)
+	if !ok || len(mapping.Values) != 1 {
+		return &posError{tk: node.GetToken(), msg: "a check has exactly one kind, e.g. - image: {ref: my-app:v1}"}
+	}
+	kv := mapping.Values[0]
+	kind, ok := kv.Key.(*ast.StringNode)
+	if !ok || kind.Value == "" {
+		return &posError{tk: kv.Key.GetToken(), msg: "a check's key is the name of its kind, e.g. image"}
+	}
+	c.Kind, c.node = kind.Value, kind
+	switch v := kv.Value.(type) {
+	case *ast.MappingNode:
+		c.fields = v
+	case *ast.NullNode:
+		c.fields = nil
+	default:
+		return &posError{tk: kv.Value.GetToken(), msg: fmt.Sprintf("the fields of a %s check are a mapping, e.g. %s: {…}", c.Kind, c.Kind)}
+	}
+	return nil
 }
 
 // pathError is a validation error at a YAML path such as $.objectives[1].id.
 type pathError struct {
 	path, msg string
-}
-
-func (e *pathError) Error() string { return e.msg }
-
-func errAt(path, format string, args ...any) error {
-	return &pathError{path: path, msg: fmt.Sprintf(format, args...)}
 }
 
 // position finds the line and column of the node at path, or of its
@@ -102,195 +275,80 @@ func position(file *ast.File, path string) (int, int) {
 	return 0, 0
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// collector gathers validation errors with their positions.
+type collector struct {
+	name string
+	file *ast.File
+	errs *SpecErrors
+}
 
-func (m *Mission) validate() error {
+func (c collector) at(path, format string, args ...any) {
+	line, col := position(c.file, path)
+	*c.errs = append(*c.errs, &SpecError{File: c.name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
+	c := collector{name: m.Source, file: file, errs: errs}
 	if m.APIVersion != APIVersion {
-		return errAt("$.apiVersion", "apiVersion must be %q, not %q", APIVersion, m.APIVersion)
+		c.at("$.apiVersion", "apiVersion must be %q, not %q", APIVersion, m.APIVersion)
 	}
 	if !idPattern.MatchString(m.ID) {
-		return errAt("$.id", "id %q must be lowercase letters, digits and dashes", m.ID)
+		c.at("$.id", "id %q must be lowercase letters, digits and dashes", m.ID)
 	}
 	if m.Title == "" {
-		return errAt("$.title", "title is required")
+		c.at("$.title", "title is required")
 	}
-	if len(m.Objectives) == 0 {
-		return errAt("$.objectives", "a mission needs at least one objective")
+	if len(m.Vars) > maxVars {
+		c.at("$.vars", "a mission has at most %d variables", maxVars)
+	}
+	for name := range m.Vars {
+		if !varName.MatchString(name) {
+			c.at("$.vars", "variable name %q must be letters, digits and _, starting with a letter", name)
+		}
+	}
+	for i, img := range m.Setup.Images {
+		at := fmt.Sprintf("$.setup.images[%d]", i)
+		if img.Ref == "" {
+			c.at(at, "a setup image needs ref")
+		}
+		if img.From != "builtin" {
+			c.at(at+".from", "from must be builtin (an image academy makes offline), not %q", img.From)
+		}
+	}
+	switch {
+	case len(m.Objectives) == 0:
+		c.at("$.objectives", "a mission needs at least one objective")
+	case len(m.Objectives) > maxObjectives:
+		c.at("$.objectives", "a mission has at most %d objectives", maxObjectives)
 	}
 	seen := map[string]bool{}
+	checks := 0
 	for i, o := range m.Objectives {
 		at := fmt.Sprintf("$.objectives[%d]", i)
 		if !idPattern.MatchString(o.ID) {
-			return errAt(at+".id", "objective id %q must be lowercase letters, digits and dashes", o.ID)
+			c.at(at+".id", "objective id %q must be lowercase letters, digits and dashes", o.ID)
 		}
 		if seen[o.ID] {
-			return errAt(at+".id", "objective id %q is used twice", o.ID)
+			c.at(at+".id", "objective id %q is used twice", o.ID)
 		}
 		seen[o.ID] = true
 		if o.Title == "" {
-			return errAt(at, "objective %s needs a title", o.ID)
+			c.at(at, "objective %s needs a title", o.ID)
 		}
-		if o.Points < 0 {
-			return errAt(at+".points", "points cannot be negative")
+		if o.Points < 0 || o.Points > 1000 {
+			c.at(at+".points", "points must be between 0 and 1000")
+		}
+		if len(o.Hints) > maxHints {
+			c.at(at+".hints", "an objective has at most %d hints", maxHints)
 		}
 		if len(o.Checks) == 0 {
-			return errAt(at+".checks", "objective %s needs at least one check", o.ID)
+			c.at(at+".checks", "objective %s needs at least one check", o.ID)
 		}
-		for j, c := range o.Checks {
-			if err := c.validate(fmt.Sprintf("%s.checks[%d]", at, j)); err != nil {
-				return err
-			}
-		}
+		checks += len(o.Checks)
 	}
-	return m.validateVars()
-}
-
-func (c Check) validate(at string) error {
-	n := 0
-	for _, set := range []bool{c.Image != nil, c.Archive != nil, c.Answer != nil} {
-		if set {
-			n++
-		}
+	if checks > maxChecks {
+		c.at("$.objectives", "a mission has at most %d checks in all, not %d", maxChecks, checks)
 	}
-	if n != 1 {
-		return errAt(at, "a check has exactly one kind: image, archive or answer")
-	}
-	switch {
-	case c.Image != nil && c.Image.Ref == "":
-		return errAt(at+".image", "an image check needs ref")
-	case c.Archive != nil && c.Archive.Path == "":
-		return errAt(at+".archive", "an archive check needs path")
-	case c.Archive != nil && c.Archive.MatchesDaemon && c.Archive.Contains == "":
-		return errAt(at+".archive", "matchesDaemon needs contains: the tag to compare")
-	case c.Answer != nil && c.Answer.RepoDigestOf == "":
-		return errAt(at+".answer", "an answer check needs repoDigestOf")
-	}
-	return nil
-}
-
-// varRef matches a variable use such as {{.image}} or {{ .image }}.
-var varRef = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
-
-// validateVars makes sure every {{.name}} used is declared.
-func (m *Mission) validateVars() error {
-	var err error
-	m.walkStrings(func(path string, s *string) {
-		for _, match := range varRef.FindAllStringSubmatch(*s, -1) {
-			if _, ok := m.Vars[match[1]]; !ok && err == nil {
-				err = errAt(path, "unknown variable %s; declare it under vars", match[1])
-			}
-		}
-	})
-	return err
-}
-
-// walkStrings visits every string field that may hold variables.
-func (m *Mission) walkStrings(visit func(path string, s *string)) {
-	m.walkSetup(visit)
-	for i := range m.Objectives {
-		o := &m.Objectives[i]
-		at := fmt.Sprintf("$.objectives[%d]", i)
-		visit(at+".title", &o.Title)
-		visit(at+".solution", &o.Solution)
-		for h := range o.Hints {
-			visit(fmt.Sprintf("%s.hints[%d]", at, h), &o.Hints[h])
-		}
-		for j := range o.Checks {
-			c := &o.Checks[j]
-			cat := fmt.Sprintf("%s.checks[%d]", at, j)
-			switch {
-			case c.Image != nil:
-				visit(cat+".image.ref", &c.Image.Ref)
-				visit(cat+".image.sameAs", &c.Image.SameAs)
-			case c.Archive != nil:
-				visit(cat+".archive.path", &c.Archive.Path)
-				visit(cat+".archive.contains", &c.Archive.Contains)
-			case c.Answer != nil:
-				visit(cat+".answer.prompt", &c.Answer.Prompt)
-				visit(cat+".answer.repoDigestOf", &c.Answer.RepoDigestOf)
-			}
-		}
-	}
-}
-
-func (m *Mission) walkSetup(visit func(path string, s *string)) {
-	visit("$.title", &m.Title)
-	visit("$.briefing", &m.Briefing)
-	for i := range m.Setup.Images {
-		visit(fmt.Sprintf("$.setup.images[%d].ref", i), &m.Setup.Images[i].Ref)
-	}
-}
-
-// Expand returns a copy of the mission with every {{.name}} replaced by its
-// value, overrides (from --var) taking precedence over the file's vars. An
-// override for a variable the mission does not declare is an error.
-func (m *Mission) Expand(overrides map[string]string) (*Mission, error) {
-	vars := make(map[string]string, len(m.Vars))
-	for k, v := range m.Vars {
-		vars[k] = v
-	}
-	for k, v := range overrides {
-		if _, ok := vars[k]; !ok {
-			return nil, fmt.Errorf("mission %s has no variable %q (it has: %s)", m.ID, k, strings.Join(m.VarNames(), ", "))
-		}
-		vars[k] = v
-	}
-	out := m.clone()
-	out.Vars = vars
-	out.walkStrings(func(_ string, s *string) {
-		*s = varRef.ReplaceAllStringFunc(*s, func(use string) string {
-			return vars[varRef.FindStringSubmatch(use)[1]]
-		})
-	})
-	return out, nil
-}
-
-// VarNames lists the mission's variables, sorted.
-func (m *Mission) VarNames() []string {
-	names := make([]string, 0, len(m.Vars))
-	for k := range m.Vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// clone copies the mission deeply enough that expanding the copy leaves the
-// original untouched.
-func (m *Mission) clone() *Mission {
-	out := *m
-	out.Setup.Images = append([]SetupImage(nil), m.Setup.Images...)
-	out.Objectives = make([]Objective, len(m.Objectives))
-	for i, o := range m.Objectives {
-		o.Hints = append([]string(nil), o.Hints...)
-		checks := make([]Check, len(o.Checks))
-		for j, c := range o.Checks {
-			if c.Image != nil {
-				v := *c.Image
-				c.Image = &v
-			}
-			if c.Archive != nil {
-				v := *c.Archive
-				c.Archive = &v
-			}
-			if c.Answer != nil {
-				v := *c.Answer
-				c.Answer = &v
-			}
-			checks[j] = c
-		}
-		o.Checks = checks
-		out.Objectives[i] = o
-	}
-	return &out
-}
-
-// Objective returns the objective with the given id.
-func (m *Mission) Objective(id string) (*Objective, bool) {
-	for i := range m.Objectives {
-		if m.Objectives[i].ID == id {
-			return &m.Objectives[i], true
-		}
-	}
-	return nil, false
 }

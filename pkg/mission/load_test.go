@@ -29,7 +29,7 @@ func TestParseValid(t *testing.T) {
 	if m.ID != "demo" || len(m.Objectives) != 1 || m.Objectives[0].Points != 2 {
 		t.Fatalf("decoded %+v", m)
 	}
-	if got := m.Objectives[0].Checks[0].Kind(); got != "image" {
+	if got := m.Objectives[0].Checks[0].Kind; got != "image" {
 		t.Errorf("kind = %q, want image", got)
 	}
 }
@@ -74,15 +74,25 @@ func TestExpand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := x.Objectives[0].Checks[0].Image
+	var c struct {
+		Ref    string `yaml:"ref"`
+		SameAs string `yaml:"sameAs"`
+	}
+	if err := x.Objectives[0].Checks[0].Decode(&c); err != nil {
+		t.Fatal(err)
+	}
 	if c.Ref != "acme/app:latest" || c.SameAs != "my-app:v1" {
 		t.Errorf("expanded check = %+v", c)
 	}
 	if got, want := x.Objectives[0].Solution, "docker tag my-app:v1 acme/app:latest"; got != want {
 		t.Errorf("solution = %q, want %q", got, want)
 	}
-	if m.Objectives[0].Checks[0].Image.Ref != "{{.repo}}:latest" {
-		t.Error("Expand changed the original mission")
+	var orig struct {
+		Ref    string `yaml:"ref"`
+		SameAs string `yaml:"sameAs"`
+	}
+	if err := m.Objectives[0].Checks[0].Decode(&orig); err != nil || orig.Ref != "{{.repo}}:latest" {
+		t.Errorf("Expand changed the original mission: %+v %v", orig, err)
 	}
 	if _, err := m.Expand(map[string]string{"nope": "x"}); err == nil || !strings.Contains(err.Error(), "image, repo") {
 		t.Errorf("unknown override: err = %v, want one listing the variables", err)
@@ -117,18 +127,40 @@ func TestEmbeddedMissionsParse(t *testing.T) {
 	}
 }
 
-func TestCatalogUserFolderWins(t *testing.T) {
+func TestCatalogAddsFoldersAndRefusesClashes(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir+"/zone7.yaml", strings.Replace(valid, "id: demo", "id: zone7", 1))
-	m, err := NewCatalog(missions.FS, dir).Find("zone7")
+	writeFile(t, dir+"/demo.yaml", valid)
+	c := NewCatalog(missions.FS, dir)
+	if err := c.CheckDirs(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Find("demo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Title != "Demo" {
-		t.Errorf("found %q, want the user's copy", m.Title)
+	if m.Title != "Demo" || !strings.HasSuffix(m.Source, "demo.yaml") {
+		t.Errorf("found %q from %s, want the folder's demo", m.Title, m.Source)
 	}
+	if ids := strings.Join(c.IDs(), ","); !strings.Contains(ids, "demo") || !strings.Contains(ids, "zone7") {
+		t.Errorf("ids = %s, want the folder's and the embedded ones", ids)
+	}
+
+	// A second zone7 is a clash that names both files, whichever is asked for.
+	writeFile(t, dir+"/zone7.yaml", strings.Replace(valid, "id: demo", "id: zone7", 1))
+	var clash *ClashError
+	if _, err := NewCatalog(missions.FS, dir).Find("demo"); !errors.As(err, &clash) ||
+		!strings.Contains(err.Error(), "missions/zone7.yaml (embedded)") || !strings.Contains(err.Error(), dir+"/zone7.yaml") {
+		t.Errorf("clash: err = %v, want a ClashError naming both files", err)
+	}
+
 	var nf *NotFoundError
-	if _, err := NewCatalog(missions.FS, dir).Find("zone99"); !errors.As(err, &nf) || !strings.Contains(err.Error(), "zone7") {
+	if _, err := NewCatalog(missions.FS).Find("zone99"); !errors.As(err, &nf) || !strings.Contains(err.Error(), "zone7") {
 		t.Errorf("missing mission: err = %v, want a NotFoundError listing zone7", err)
+	}
+	if err := NewCatalog(missions.FS, dir+"/nope").CheckDirs(); err == nil {
+		t.Error("a missing mission folder was accepted")
+	}
+	if err := NewCatalog(missions.FS, dir+"/demo.yaml").CheckDirs(); err == nil {
+		t.Error("a file given as a mission folder was accepted")
 	}
 }

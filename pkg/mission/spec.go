@@ -1,5 +1,9 @@
 package mission
 
+import (
+	"github.com/goccy/go-yaml/ast"
+)
+
 // APIVersion is the only mission format version this build reads.
 const APIVersion = "academy/v1"
 
@@ -15,6 +19,12 @@ type Mission struct {
 
 	// Source names where the mission was loaded from, for messages.
 	Source string `yaml:"-"`
+
+	// raw is the file as read: Expand decodes it again with the variables
+	// replaced, so no copy of the typed mission is ever walked by hand.
+	raw []byte
+	// expanded says whether the variables have been replaced.
+	expanded bool
 }
 
 // Setup is the lab's starting state, made offline by `academy setup`.
@@ -24,8 +34,8 @@ type Setup struct {
 
 // SetupImage is an image the lab starts with.
 type SetupImage struct {
-	Ref  string `yaml:"ref"`
-	From string `yaml:"from"` // "builtin": made offline by academy
+	Ref  ImageRef `yaml:"ref"`
+	From string   `yaml:"from"` // "builtin": made offline by academy
 }
 
 // Objective is one task of the lesson; it holds when all its checks pass.
@@ -38,50 +48,41 @@ type Objective struct {
 	Checks   []Check  `yaml:"checks"`
 }
 
-// Check is one fact to verify; exactly one of its kinds is set.
+// Check is one fact to verify, as written: the name of its kind and the
+// kind's fields. The mission knows no kind; package check decodes the
+// fields into the kind's own type with Decode.
 type Check struct {
-	Image   *ImageCheck   `yaml:"image"`
-	Archive *ArchiveCheck `yaml:"archive"`
-	Answer  *AnswerCheck  `yaml:"answer"`
+	// Kind is the check's only key: image, archive, answer, …
+	Kind string
+
+	node   ast.Node // the check's key (its kind), for its position
+	fields ast.Node // the kind's fields: a mapping, or nil when none
+	source string   // the mission file, for messages
+	// origins holds, once expanded, the text as written of every string
+	// that used variables, and vars their values, for messages.
+	origins map[*ast.StringNode]string
+	vars    map[string]string
 }
 
-// Kind names the check's kind: image, archive or answer.
-func (c Check) Kind() string {
-	switch {
-	case c.Image != nil:
-		return "image"
-	case c.Archive != nil:
-		return "archive"
-	case c.Answer != nil:
-		return "answer"
+// Objective returns the objective with the given id.
+func (m *Mission) Objective(id string) (*Objective, bool) {
+	for i := range m.Objectives {
+		if m.Objectives[i].ID == id {
+			return &m.Objectives[i], true
+		}
 	}
-	return ""
+	return nil, false
 }
 
-// ImageCheck expects an image to exist under Ref and, optionally, more.
-type ImageCheck struct {
-	Ref string `yaml:"ref"`
-	// SameAs: Ref must have the same image ID as this reference.
-	SameAs string `yaml:"sameAs"`
-	// RepoDigest: the image must have at least one RepoDigest (it came
-	// from a registry).
-	RepoDigest bool `yaml:"repoDigest"`
+// ObjectiveIDs lists the objectives' ids in the mission's order.
+func (m *Mission) ObjectiveIDs() []string {
+	ids := make([]string, len(m.Objectives))
+	for i, o := range m.Objectives {
+		ids[i] = o.ID
+	}
+	return ids
 }
 
-// ArchiveCheck expects a docker save archive in the learner's folder.
-type ArchiveCheck struct {
-	Path string `yaml:"path"`
-	// Contains: a tag the archive's images must include.
-	Contains string `yaml:"contains"`
-	// MatchesDaemon: the archived image under Contains must be the image
-	// the daemon has under that name.
-	MatchesDaemon bool `yaml:"matchesDaemon"`
-}
-
-// AnswerCheck asks the learner for a value and compares it with a fact of
-// the daemon. The answer is given as --answer OBJECTIVE=VALUE.
-type AnswerCheck struct {
-	Prompt string `yaml:"prompt"`
-	// RepoDigestOf: the answer must name one of this image's RepoDigests.
-	RepoDigestOf string `yaml:"repoDigestOf"`
-}
+// Expanded says whether the mission's variables have been replaced by
+// their values (see Expand).
+func (m *Mission) Expanded() bool { return m.expanded }

@@ -3,10 +3,10 @@ package check
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,12 +20,6 @@ import (
 	"github.com/academy-dev/academy/pkg/report"
 )
 
-// Output is one requested report: a format, and a file or "" for stdout.
-type Output struct {
-	Format string
-	File   string
-}
-
 // Options are everything `academy check` needs, parsed and validated.
 type Options struct {
 	IO         *cmdutil.IOStreams
@@ -34,7 +28,7 @@ type Options struct {
 
 	MissionID  string
 	Objectives []string
-	Outputs    []Output
+	Outputs    []report.Output
 	Dir        string
 	Vars       map[string]string
 	Answers    map[string]string
@@ -42,16 +36,20 @@ type Options struct {
 	Timeout    time.Duration
 }
 
+// maxAnswer bounds one answer: a digest reference is under 300 bytes.
+const maxAnswer = 1024
+
 // NewCmdCheck returns the check command. runF replaces the run function in
 // tests of flag parsing.
 func NewCmdCheck(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Catalog: f.Catalog, OpenDaemon: f.OpenDaemon}
-	var outputs, vars, answers []string
+	var outputs, vars, answers, hosts []string
 	cmd := &cobra.Command{
 		Use:   "check MISSION [OBJECTIVE...]",
 		Short: "Check the daemon against a mission's objectives",
 		Long: `Check asks the Docker daemon whether each objective of MISSION holds, and
 says exactly why not. Only the named objectives are checked when some are given.
+Check only reads: it never changes an image, a tag, a container or a file.
 
 Exit codes: 0 every objective passed, 1 an objective failed, 2 usage error or
 unknown mission, 3 the Docker daemon could not be reached or answered with an
@@ -61,7 +59,7 @@ error, 130 interrupted.`,
   academy check zone7 --answer digest=nginx@sha256:… -o junit=report.xml -o json=grade.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmdutil.Usagef("check needs a mission, e.g. academy check zone7 (academy missions lists them)")
+				return cmdutil.Usagef("check needs a mission, e.g. academy check zone7")
 			}
 			return nil
 		},
@@ -82,8 +80,8 @@ error, 130 interrupted.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.MissionID, opts.Objectives = args[0], args[1:]
 			var err error
-			if opts.Outputs, err = parseOutputs(outputs); err != nil {
-				return err
+			if opts.Outputs, err = report.ParseOutputs(outputs); err != nil {
+				return &cmdutil.UsageError{Err: err}
 			}
 			if opts.Vars, err = parsePairs("--var", vars); err != nil {
 				return err
@@ -91,8 +89,23 @@ error, 130 interrupted.`,
 			if opts.Answers, err = parsePairs("--answer", answers); err != nil {
 				return err
 			}
+			for k, v := range opts.Answers {
+				if len(v) > maxAnswer {
+					return cmdutil.Usagef("--answer %s: the answer is longer than %d bytes", k, maxAnswer)
+				}
+			}
+			switch len(hosts) {
+			case 0:
+			case 1:
+				opts.Host = hosts[0]
+			default:
+				return cmdutil.Usagef("--host is given %d times; academy checks one endpoint at a time — run it once per endpoint", len(hosts))
+			}
 			if opts.Timeout <= 0 {
 				return cmdutil.Usagef("--timeout must be positive")
+			}
+			if err := checkDir(opts.Dir); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -102,10 +115,10 @@ error, 130 interrupted.`,
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&outputs, "output", "o", nil, "report `FORMAT[=FILE]`: "+strings.Join(report.Names(), " | ")+"; repeatable, at most one to stdout")
-	fl.StringVarP(&opts.Dir, "dir", "C", ".", "where the mission's files (e.g. my-app.tar) are looked for")
+	fl.StringVarP(&opts.Dir, "dir", "C", ".", "the `FOLDER` where the mission's files (e.g. my-app.tar) are looked for")
 	fl.StringArrayVar(&vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable)")
 	fl.StringArrayVar(&answers, "answer", nil, "the answer for an objective that asks for one, `ID=VALUE` (repeatable)")
-	fl.StringVarP(&opts.Host, "host", "H", "", "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket)")
+	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket)")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return report.Names(), cobra.ShellCompDirectiveNoSpace
@@ -113,28 +126,19 @@ error, 130 interrupted.`,
 	return cmd
 }
 
-// parseOutputs reads -o FORMAT[=FILE] values; text to stdout by default.
-func parseOutputs(values []string) ([]Output, error) {
-	if len(values) == 0 {
-		return []Output{{Format: report.Default}}, nil
+// checkDir makes sure -C names a folder: a typo there is the user's mistake
+// to fix now, not an objective the learner failed.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return cmdutil.Usagef("--dir %s: no such folder", dir)
+	case err != nil:
+		return cmdutil.Usagef("--dir %s: %v", dir, err)
+	case !fi.IsDir():
+		return cmdutil.Usagef("--dir %s is a file, not a folder", dir)
 	}
-	out := make([]Output, 0, len(values))
-	toStdout := 0
-	for _, v := range values {
-		format, file, _ := strings.Cut(v, "=")
-		if _, ok := report.Lookup(format); !ok {
-			return nil, cmdutil.Usagef("unknown output format %q (choose from: %s)", format, strings.Join(report.Names(), ", "))
-		}
-		if file == "" || file == "-" {
-			file = ""
-			toStdout++
-		}
-		out = append(out, Output{Format: format, File: file})
-	}
-	if toStdout > 1 {
-		return nil, cmdutil.Usagef("at most one -o format can go to stdout; give the others a file: -o junit=report.xml")
-	}
-	return out, nil
+	return nil
 }
 
 // parsePairs reads repeated KEY=VALUE flags.
@@ -150,36 +154,89 @@ func parsePairs(flag string, values []string) (map[string]string, error) {
 	return pairs, nil
 }
 
+// Plan loads the mission, expands its variables and compiles its checks:
+// every mistake in the mission or the flags is found here, before the
+// daemon is asked anything.
+func Plan(catalog *mission.Catalog, id string, vars map[string]string, only []string) (*check.Plan, error) {
+	if err := catalog.CheckDirs(); err != nil {
+		return nil, &cmdutil.UsageError{Err: err}
+	}
+	m, err := catalog.Find(id)
+	if err != nil {
+		return nil, err
+	}
+	if m, err = m.Expand(vars); err != nil {
+		var unknown *mission.UnknownVarError
+		if errors.As(err, &unknown) {
+			return nil, &cmdutil.UsageError{Err: err}
+		}
+		return nil, err
+	}
+	p, err := check.Compile(m)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.Select(only); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkAnswers refuses an answer no selected objective asks for: a typo in
+// its key would otherwise be silently ignored.
+func checkAnswers(p *check.Plan, only []string, answers map[string]string) error {
+	var asking []string
+	for _, q := range p.Questions(only) {
+		asking = append(asking, q.Objective)
+	}
+	for k := range answers {
+		if slices.Contains(asking, k) {
+			continue
+		}
+		if len(asking) == 0 {
+			return cmdutil.Usagef("--answer %s: no objective checked here asks for an answer", k)
+		}
+		return cmdutil.Usagef("--answer %s: no objective checked here asks for that answer (objectives that do: %s)", k, strings.Join(asking, ", "))
+	}
+	return nil
+}
+
 // Run checks the mission and writes the reports. Its error decides the exit
 // code: nil when every objective passed.
 func Run(ctx context.Context, opts *Options) error {
-	m, err := opts.Catalog().Find(opts.MissionID)
+	p, err := Plan(opts.Catalog(), opts.MissionID, opts.Vars, opts.Objectives)
 	if err != nil {
 		return err
 	}
-	if m, err = m.Expand(opts.Vars); err != nil {
-		return &cmdutil.UsageError{Err: err}
-	}
-	for _, id := range opts.Objectives {
-		if _, ok := m.Objective(id); !ok {
-			return cmdutil.Usagef("mission %s has no objective %q", m.ID, id)
-		}
-	}
-	if err := askMissingAnswers(opts, m); err != nil {
+	if err := checkAnswers(p, opts.Objectives, opts.Answers); err != nil {
 		return err
 	}
-
 	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Timeout: opts.Timeout})
 	if err != nil {
 		return &cmdutil.UsageError{Err: err}
 	}
 	defer daemon.Close()
-	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers}
-	res, err := runner.Run(ctx, m, opts.Objectives)
+	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout}
+	if opts.IO.InTTY && opts.IO.ErrTTY {
+		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
+			return ask(ctx, opts.IO, qs)
+		}
+	}
+	res, err := runner.Run(ctx, p, opts.Objectives)
+	var unreachable *check.DaemonError
+	if errors.As(err, &unreachable) {
+		// The reports still say why nothing was checked: a CI test
+		// reporter finds a file, not nothing.
+		res = check.Unreachable(p, opts.Objectives, dockerstate.Endpoint{Host: daemon.Host()}, err)
+		if werr := writeReports(opts, res, false); werr != nil {
+			return errors.Join(err, werr)
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	if err := writeReports(opts, res); err != nil {
+	if err := writeReports(opts, res, true); err != nil {
 		return err
 	}
 	switch res.Status() {
@@ -191,74 +248,71 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// askMissingAnswers prompts, on a terminal only, for the answers the
-// selected objectives need and the flags did not give.
-func askMissingAnswers(opts *Options, m *mission.Mission) error {
-	if !opts.IO.InTTY || !opts.IO.ErrTTY {
-		return nil
-	}
-	var in *bufio.Reader
-	for _, o := range m.Objectives {
-		if len(opts.Objectives) > 0 && !slices.Contains(opts.Objectives, o.ID) {
-			continue
+// ask prompts on the terminal for each answer and reads a line; Enter alone
+// skips. Ctrl-C while waiting ends the run at once.
+func ask(ctx context.Context, io *cmdutil.IOStreams, qs []check.Question) (map[string]string, error) {
+	in := bufio.NewReader(io.In)
+	answers := map[string]string{}
+	for _, q := range qs {
+		fmt.Fprintf(io.ErrOut, "Objective %s — %s, or press Enter to skip: ", q.Objective, strings.TrimSuffix(strings.TrimSpace(report.CleanLine(q.Prompt)), ":"))
+		line, err := readLine(ctx, in)
+		if err != nil {
+			fmt.Fprintln(io.ErrOut)
+			return nil, err
 		}
-		for _, c := range o.Checks {
-			if c.Answer == nil || opts.Answers[o.ID] != "" {
-				continue
-			}
-			if in == nil {
-				in = bufio.NewReader(opts.IO.In)
-			}
-			prompt := c.Answer.Prompt
-			if prompt == "" {
-				prompt = o.Title + ":"
-			}
-			fmt.Fprintf(opts.IO.ErrOut, "%s ", prompt)
-			line, err := in.ReadString('\n')
-			if err != nil && err != io.EOF {
-				return fmt.Errorf("reading the answer for %s: %w", o.ID, err)
-			}
-			opts.Answers[o.ID] = strings.TrimSpace(line)
+		if len(line) > maxAnswer {
+			return nil, cmdutil.Usagef("the answer for %s is longer than %d bytes", q.Objective, maxAnswer)
+		}
+		if strings.TrimSpace(line) != "" {
+			answers[q.Objective] = strings.TrimSpace(line)
 		}
 	}
-	return nil
+	fmt.Fprintln(io.ErrOut)
+	return answers, nil
 }
 
-// writeReports renders every requested output; files are written whole or
-// not at all.
-func writeReports(opts *Options, res *check.Result) error {
+// readLine reads one line, giving up when ctx ends: a read from a terminal
+// cannot be interrupted, so it is left to finish on its own.
+func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := in.ReadString('\n')
+		if err == io.EOF {
+			err = nil
+		}
+		done <- result{line, err}
+	}()
+	select {
+	case r := <-done:
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// writeReports renders every requested output. With complete false (the
+// daemon could not be reached), text to the terminal is left out: the error
+// line says it all.
+func writeReports(opts *Options, res *check.Result, complete bool) error {
+	var errs []error
 	for _, o := range opts.Outputs {
 		r, _ := report.Lookup(o.Format)
 		if o.File == "" {
+			if !complete && o.Format == report.Default {
+				continue
+			}
 			if err := r.Render(opts.IO.Out, res, report.Options{Color: opts.IO.ColorOut()}); err != nil {
-				return fmt.Errorf("writing the %s report: %w", o.Format, err)
+				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}
 			continue
 		}
-		if err := writeFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{}) }); err != nil {
-			return fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err)
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{}) }); err != nil {
+			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
 		}
 	}
-	return nil
-}
-
-// writeFile writes through a temporary file renamed into place, so a grader
-// never reads half a report.
-func writeFile(path string, render func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := render(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return errors.Join(errs...)
 }

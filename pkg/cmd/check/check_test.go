@@ -5,15 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/dockerstate/fakeengine"
+	"github.com/academy-dev/academy/pkg/report"
 )
 
 func testdata(name string) string { return filepath.Join("..", "..", "dockerstate", "testdata", name) }
@@ -28,6 +32,7 @@ func newFactory(e *fakeengine.Engine, in string, tty bool) (*cmdutil.Factory, *b
 			o.Host, o.HTTPClient = e.Host(), e.Client()
 			return dockerstate.Open(o)
 		},
+		MissionDirs: nil,
 	}
 	return f, &out, &errOut
 }
@@ -35,6 +40,7 @@ func newFactory(e *fakeengine.Engine, in string, tty bool) (*cmdutil.Factory, *b
 func runCheck(t *testing.T, f *cmdutil.Factory, args ...string) error {
 	t.Helper()
 	cmd := NewCmdCheck(f, nil)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(args)
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
@@ -126,36 +132,140 @@ func TestOutputsToFiles(t *testing.T) {
 	}
 }
 
-func TestParseOutputs(t *testing.T) {
+// Mistakes in flags and variables are usage errors found before the daemon
+// is asked anything: the engine below has no stub, so any request would be
+// answered 404 and show up in Requests.
+func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "my-app.tar")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		in      []string
-		want    []Output
-		wantErr string
+		name string
+		args []string
+		want string
 	}{
-		{nil, []Output{{Format: "text"}}, ""},
-		{[]string{"json"}, []Output{{Format: "json"}}, ""},
-		{[]string{"junit=r.xml", "json"}, []Output{{Format: "junit", File: "r.xml"}, {Format: "json"}}, ""},
-		{[]string{"json=-"}, []Output{{Format: "json"}}, ""},
-		{[]string{"json", "text"}, nil, "at most one -o format can go to stdout"},
-		{[]string{"xml=r.xml"}, nil, `unknown output format "xml"`},
+		{"empty variable", []string{"--var", "image="}, `"{{.image}}" is empty once expanded (image = "")`},
+		{"invalid reference", []string{"--var", "image=My-App:v1"}, `"My-App:v1" is not a valid image reference: names are lowercase`},
+		{"empty repo", []string{"--var", "repo="}, `":latest" is not a valid image reference`},
+		{"unknown variable", []string{"--var", "imgae=x"}, `mission zone7 has no variable "imgae"`},
+		{"archive outside the folder", []string{"--var", "archive=../x.tar"}, `must name a file inside the lab's folder`},
+		{"answer with a typo", []string{"--answer", "digets=x"}, "--answer digets: no objective checked here asks for that answer (objectives that do: digest)"},
+		{"answer no selected objective asks for", []string{"multi-tag", "--answer", "digest=x"}, "--answer digest: no objective checked here asks for an answer"},
+		{"two hosts", []string{"-H", "unix:///a.sock", "-H", "unix:///b.sock"}, "--host is given 2 times"},
+		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},
+		{"folder is a file", []string{"-C", file}, "is a file, not a folder"},
+		{"one file for two reports", []string{"-o", "json=" + file, "-o", "junit=" + file}, "already the file of another report"},
+		{"unknown objective", []string{"multi-tga"}, `mission zone7 has no objective "multi-tga"`},
 	}
 	for _, tt := range tests {
-		got, err := parseOutputs(tt.in)
-		if tt.wantErr != "" {
-			var ue *cmdutil.UsageError
-			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parseOutputs(%q) err = %v, want a usage error %q", tt.in, err, tt.wantErr)
+		t.Run(tt.name, func(t *testing.T) {
+			e := fakeengine.New(t, "1.41")
+			f, _, _ := newFactory(e, "", false)
+			args := append([]string{"zone7"}, tt.args...)
+			if tt.args[0] == "multi-tag" || tt.args[0] == "multi-tga" {
+				args = append([]string{"zone7"}, tt.args...)
 			}
-			continue
-		}
-		if err != nil || len(got) != len(tt.want) {
-			t.Errorf("parseOutputs(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("parseOutputs(%q)[%d] = %v, want %v", tt.in, i, got[i], tt.want[i])
+			err := runCheck(t, f, args...)
+			if got := cmdutil.ExitCode(err); got != cmdutil.ExitUsage {
+				t.Errorf("exit %d (%v), want %d", got, err, cmdutil.ExitUsage)
 			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v\nwant it to contain %s", err, tt.want)
+			}
+			if reqs := e.Requests(); len(reqs) > 0 {
+				t.Errorf("the daemon was asked %v before the usage error", reqs)
+			}
+		})
+	}
+}
+
+// When the daemon cannot be reached, every report file asked for is still
+// written, saying why, and the exit code is 3.
+func TestReportFilesWhenTheDaemonIsDown(t *testing.T) {
+	dir := t.TempDir()
+	f, out, _ := newFactory(nil, "", false)
+	f.OpenDaemon = func(o dockerstate.Options) (*dockerstate.Daemon, error) {
+		o.Host = "unix://" + filepath.Join(dir, "no.sock")
+		return dockerstate.Open(o)
+	}
+	grade, junit := filepath.Join(dir, "grade.json"), filepath.Join(dir, "report.xml")
+	err := runCheck(t, f, "zone7", "-o", "json="+grade, "-o", "junit="+junit, "-o", "text")
+	if got := cmdutil.ExitCode(err); got != cmdutil.ExitDaemon {
+		t.Fatalf("exit %d (%v), want 3", got, err)
+	}
+	var rep report.JSONReport
+	b, rerr := os.ReadFile(grade)
+	if rerr != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("grade.json: %v %s", rerr, b)
+	}
+	if rep.Passed || len(rep.Objectives) != 3 || rep.Objectives[0].Status != "error" ||
+		!strings.Contains(rep.Objectives[0].Checks[0].Message, "no such socket") {
+		t.Errorf("grade.json = %s", b)
+	}
+	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `errors="3"`) {
+		t.Errorf("report.xml = %s", x)
+	}
+	if out.Len() != 0 {
+		t.Errorf("the text report was printed though nothing was checked: %q", out)
+	}
+}
+
+// Ctrl-C while academy waits at the answer prompt ends the run at once,
+// without waiting for Enter.
+func TestInterruptAtThePrompt(t *testing.T) {
+	e := fakeengine.New(t, "1.41")
+	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+	never, w := io.Pipe()
+	defer w.Close()
+	f, _, _ := newFactory(e, "", true)
+	f.IOStreams.In = never
+	errOut := &lockedBuffer{}
+	f.IOStreams.ErrOut = errOut
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		cmd := NewCmdCheck(f, nil)
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		cmd.SetArgs([]string{"zone7", "digest"})
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	// Wait until the prompt is shown, then interrupt.
+	deadline := time.After(5 * time.Second)
+	for !strings.Contains(errOut.String(), "press Enter to skip") {
+		select {
+		case <-deadline:
+			t.Fatalf("no prompt: %q", errOut)
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still waiting for the answer after Ctrl-C")
+	}
+}
+
+// lockedBuffer is a buffer written by a command and read by the test at the
+// same time.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -1,0 +1,103 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/academy-dev/academy/pkg/dockerstate"
+)
+
+// The daemon, as each kind needs it: small interfaces, so a kind depends on
+// what it reads and a test fakes only that.
+type (
+	// Daemon says which daemon is checked; every run asks it first.
+	Daemon interface {
+		Endpoint(ctx context.Context) (dockerstate.Endpoint, error)
+	}
+	// ImageReader inspects images by reference.
+	ImageReader interface {
+		Image(ctx context.Context, ref string) (dockerstate.Image, error)
+	}
+)
+
+// Lab is what a check may look at: the daemon, the learner's folder and
+// answers. Look-ups are shared by every check of a run, so a run asks the
+// daemon once per image however many checks name it.
+type Lab struct {
+	shared    *labState
+	objective string // the objective being checked, for answers
+}
+
+type labState struct {
+	daemon      Daemon
+	dir         string
+	answers     map[string]string
+	fileTimeout time.Duration
+
+	mu     sync.Mutex
+	images map[string]*lookup[dockerstate.Image]
+}
+
+type lookup[T any] struct {
+	once sync.Once
+	val  T
+	err  error
+}
+
+// memo returns the lookup for key in m, making it on first use.
+func memo[T any](mu *sync.Mutex, m map[string]*lookup[T], key string) *lookup[T] {
+	mu.Lock()
+	defer mu.Unlock()
+	l, ok := m[key]
+	if !ok {
+		l = &lookup[T]{}
+		m[key] = l
+	}
+	return l
+}
+
+// errNoReader says the daemon given to the runner cannot answer what a kind
+// asks; a programming error, reported as a check in error.
+var errNoReader = errors.New("this daemon connection cannot answer that question")
+
+// Image inspects ref, once per run. An image found only because ref is a
+// prefix of its ID, not one of its names, counts as missing: a lesson's name
+// must be a real tag.
+func (l *Lab) Image(ctx context.Context, ref string) (dockerstate.Image, error) {
+	lk := memo(&l.shared.mu, l.shared.images, ref)
+	lk.once.Do(func() {
+		r, ok := l.shared.daemon.(ImageReader)
+		if !ok {
+			lk.err = errNoReader
+			return
+		}
+		lk.val, lk.err = r.Image(ctx, ref)
+		if lk.err == nil && !named(lk.val, ref) {
+			lk.err = fmt.Errorf("image %s: %w", ref, dockerstate.ErrNotFound)
+		}
+	})
+	return lk.val, lk.err
+}
+
+// Path is where a file of the lab is: name is relative to the lab's folder.
+func (l *Lab) Path(name string) string { return filepath.Join(l.shared.dir, name) }
+
+// Dir is the lab's folder as the learner gave it, for messages.
+func (l *Lab) Dir() string { return l.shared.dir }
+
+// FileTimeout bounds the reading of one of the lab's files.
+func (l *Lab) FileTimeout() time.Duration { return l.shared.fileTimeout }
+
+// Answer is the learner's answer for the objective being checked, and
+// whether one was given.
+func (l *Lab) Answer() (string, bool) {
+	a, ok := l.shared.answers[l.objective]
+	return a, ok
+}
+
+// Objective is the id of the objective being checked.
+func (l *Lab) Objective() string { return l.objective }
