@@ -16,6 +16,9 @@ type Options struct {
 	// the mission's and the daemon's own words may be non-ASCII. Formats
 	// meant for machines ignore it.
 	Color bool
+	// Explain names, under each check, the docker command that shows the
+	// fact it looked at, so a learner can see it for themselves.
+	Explain bool
 }
 
 // Renderer writes results in one format.
@@ -183,7 +186,7 @@ func cleaned(r *check.Result) *check.Result {
 		o.ID, o.Title = clean(o.ID), clean(o.Title)
 		checks := make([]check.Outcome, len(o.Checks))
 		for j, k := range o.Checks {
-			k.Kind, k.Subject, k.Message = clean(k.Kind), clean(k.Subject), clean(k.Message)
+			k.Kind, k.Subject, k.Message, k.Command = clean(k.Kind), clean(k.Subject), clean(k.Message), clean(k.Command)
 			k.Expected, k.Actual = clean(k.Expected), clean(k.Actual)
 			checks[j] = k
 		}

@@ -18,7 +18,7 @@ type textRenderer struct{}
 
 func (textRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
 	r = cleaned(r)
-	t := textWriter{p: palette{opts.Color}}
+	t := textWriter{p: palette{opts.Color}, explain: opts.Explain}
 	t.heading(r)
 	t.objectives(r, "  ")
 	t.b.WriteByte('\n')
@@ -29,7 +29,7 @@ func (textRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
 // RenderMulti writes the mission title once, then one section per endpoint,
 // then how many endpoints passed.
 func (textRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) error {
-	t := textWriter{p: palette{opts.Color}}
+	t := textWriter{p: palette{opts.Color}, explain: opts.Explain}
 	if len(rs) > 0 {
 		t.heading(cleaned(rs[0]))
 	}
@@ -56,8 +56,9 @@ func (textRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) e
 }
 
 type textWriter struct {
-	b strings.Builder
-	p palette
+	b       strings.Builder
+	p       palette
+	explain bool // name the docker command behind each check
 }
 
 func (t *textWriter) heading(r *check.Result) {
@@ -85,11 +86,14 @@ func (t *textWriter) objectives(r *check.Result, indent string) {
 		fmt.Fprintf(&t.b, "%s%s %s  %s  %s\n", indent, t.p.status(st),
 			pad(o.ID, idWidth), pad(oneLine(titleOr(o.Title, o.ID)), titleWidth),
 			t.p.dim(points(o.Earned, o.Points)))
-		if st == check.Pass {
+		if st == check.Pass && !t.explain {
 			continue
 		}
 		for _, c := range o.Checks {
 			if statusOf(c.Status) == check.Pass {
+				if t.explain && c.Command != "" {
+					t.b.WriteString(t.p.dim(detail+"$ "+c.Command) + "\n")
+				}
 				continue
 			}
 			msg := c.Message
@@ -100,6 +104,9 @@ func (t *textWriter) objectives(r *check.Result, indent string) {
 			if addsToMessage(c) {
 				t.b.WriteString(t.p.dim(detail+"  expected: "+orNone(c.Expected)) + "\n")
 				t.b.WriteString(t.p.dim(detail+"  actual:   "+orNone(c.Actual)) + "\n")
+			}
+			if t.explain && c.Command != "" {
+				t.b.WriteString(t.p.dim(detail+"  $ "+c.Command) + "\n")
 			}
 		}
 	}

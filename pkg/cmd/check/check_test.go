@@ -269,3 +269,21 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// --min-score turns a failed run whose score reaches N into exit 0; below
+// N it stays a failure.
+func TestMinScore(t *testing.T) {
+	for _, tt := range []struct {
+		min  string
+		want int
+	}{{"0", cmdutil.ExitOK}, {"1", cmdutil.ExitFailed}} {
+		e := fakeengine.New(t, "1.41")
+		e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+		e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+		f, _, _ := newFactory(e, "", false)
+		err := runCheck(t, f, "zone7", "digest", "-o", "json", "--min-score", tt.min)
+		if got := cmdutil.ExitCode(err); got != tt.want {
+			t.Errorf("--min-score %s: exit %d (%v), want %d", tt.min, got, err, tt.want)
+		}
+	}
+}
