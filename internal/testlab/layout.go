@@ -17,7 +17,7 @@ import (
 
 // Docker25Layout rewrites a Docker ≤24 `docker save` archive (what this
 // daemon writes) into the layout Docker 25+ writes for the same image, as
-// docker-facts.md §1(b) documents it: oci-layout, index.json with name
+// docs/docker-facts.md §1(b) documents it: oci-layout, index.json with name
 // annotations, manifest.json pointing into blobs/sha256, the config named by
 // the image ID, uncompressed layers named by DiffID, and one synthesized OCI
 // manifest per image. Config and layers are the daemon's own bytes, so the

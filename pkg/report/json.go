@@ -14,7 +14,7 @@ func init() { register("json", jsonRenderer{}) }
 // when a field is removed or changes meaning; graders check it.
 const SchemaVersion = 1
 
-// The wire types below are the JSON report of DESIGN.md, schemaVersion 1, in
+// The wire types below are the JSON report of docs/report.md, schemaVersion 1, in
 // one place. Every field is always present: no omitempty, arrays never null.
 
 // JSONReport is the JSON report of one endpoint.

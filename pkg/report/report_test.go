@@ -216,7 +216,7 @@ type countingWriter struct{ writes int }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.writes++; return len(p), nil }
 
-// contractKeys are the keys of DESIGN.md's JSON report, schemaVersion 1, at
+// contractKeys are the keys of the JSON report (docs/report.md), schemaVersion 1, at
 // each level: a change here is a change of the contract.
 var contractKeys = map[string][]string{
 	"report":    {"schemaVersion", "mission", "passed", "score", "objectives", "endpoint", "durationMs"},
