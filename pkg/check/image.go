@@ -52,6 +52,9 @@ func (s *imageSpec) Validate(c *mission.Check) error {
 func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	ref := string(s.Ref)
 	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s", ref)}
+	if s.SameAs != "" {
+		lab.Prefetch(ctx, ref, string(s.SameAs))
+	}
 	img, err := lab.Image(ctx, ref)
 	missing := errors.Is(err, dockerstate.ErrNotFound)
 	if err != nil && !missing {

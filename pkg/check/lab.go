@@ -83,6 +83,20 @@ func (l *Lab) Image(ctx context.Context, ref string) (dockerstate.Image, error) 
 	return lk.val, lk.err
 }
 
+// Prefetch starts looking up every ref at once, so a check that needs
+// several images waits for one round trip, not one per image.
+func (l *Lab) Prefetch(ctx context.Context, refs ...string) {
+	var wg sync.WaitGroup
+	for _, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = l.Image(ctx, ref)
+		}()
+	}
+	wg.Wait()
+}
+
 // Path is where a file of the lab is: name is relative to the lab's folder.
 func (l *Lab) Path(name string) string { return filepath.Join(l.shared.dir, name) }
 

@@ -65,6 +65,9 @@ type ObjectiveResult struct {
 // Result is the outcome of checking one mission against one endpoint; every
 // report format renders it.
 type Result struct {
+	// Host is the host's name in a class (--hosts); empty when one
+	// endpoint is checked.
+	Host         string
 	MissionID    string
 	MissionTitle string
 	Objectives   []ObjectiveResult

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/check"
+	"github.com/academy-dev/academy/pkg/class"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
@@ -39,6 +40,11 @@ type Options struct {
 	// MinScore, when set (>= 0), makes a run whose score reaches it a
 	// pass although some objective failed.
 	MinScore int
+	// Hosts, when set, are the endpoints of a class, checked at once
+	// (--hosts FILE, or -H given several times); Host is then unused.
+	Hosts []class.Host
+	// Concurrency bounds the hosts of a class checked at once.
+	Concurrency int
 }
 
 // maxAnswer bounds one answer: a digest reference is under 300 bytes.
@@ -48,7 +54,10 @@ const maxAnswer = 1024
 // tests of flag parsing.
 func NewCmdCheck(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Catalog: f.Catalog, OpenDaemon: f.OpenDaemon}
-	var outputs, vars, answers, hosts []string
+	var (
+		outputs, vars, answers, hosts []string
+		hostsFile                     string
+	)
 	cmd := &cobra.Command{
 		Use:   "check MISSION [OBJECTIVE...]",
 		Short: "Check the daemon against a mission's objectives",
@@ -99,12 +108,14 @@ error, 130 interrupted.`,
 					return cmdutil.Usagef("--answer %s: the answer is longer than %d bytes", k, maxAnswer)
 				}
 			}
-			switch len(hosts) {
-			case 0:
-			case 1:
+			if opts.Hosts, err = classHosts(opts.IO, hostsFile, hosts); err != nil {
+				return err
+			}
+			if len(hosts) == 1 && hostsFile == "" {
 				opts.Host = hosts[0]
-			default:
-				return cmdutil.Usagef("--host is given %d times; academy checks one endpoint at a time — run it once per endpoint", len(hosts))
+			}
+			if opts.Concurrency <= 0 {
+				return cmdutil.Usagef("--concurrency must be positive")
 			}
 			if cmd.Flags().Changed("min-score") && opts.MinScore < 0 {
 				return cmdutil.Usagef("--min-score must be 0 or more")
@@ -112,8 +123,10 @@ error, 130 interrupted.`,
 			if opts.Timeout <= 0 {
 				return cmdutil.Usagef("--timeout must be positive")
 			}
-			if err := checkDir(opts.Dir); err != nil {
-				return err
+			if len(opts.Hosts) == 0 || !strings.Contains(opts.Dir, "{name}") {
+				if err := checkDir(opts.Dir); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -126,7 +139,9 @@ error, 130 interrupted.`,
 	fl.StringVarP(&opts.Dir, "dir", "C", ".", "the `FOLDER` where the mission's files (e.g. my-app.tar) are looked for")
 	fl.StringArrayVar(&vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable)")
 	fl.StringArrayVar(&answers, "answer", nil, "the answer for an objective that asks for one, `ID=VALUE` (repeatable)")
-	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket)")
+	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket); several make a class")
+	fl.StringVar(&hostsFile, "hosts", "", "check every endpoint in `FILE` ('[NAME] ENDPOINT [ID=ANSWER...]' lines, '#' comments), concurrently; -C may use {name}")
+	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
 	fl.BoolVar(&opts.Explain, "explain", false, "also name, for each check, the docker command that shows the same fact")
 	fl.IntVar(&opts.MinScore, "min-score", -1, "exit 0 when the score reaches `N` points, though an objective failed")
@@ -134,6 +149,52 @@ error, 130 interrupted.`,
 		return report.Names(), cobra.ShellCompDirectiveNoSpace
 	})
 	return cmd
+}
+
+// classHosts reads the endpoints of a class from --hosts FILE or several
+// -H; none when one endpoint is checked.
+func classHosts(streams *cmdutil.IOStreams, file string, endpoints []string) ([]class.Host, error) {
+	switch {
+	case file != "" && len(endpoints) > 0:
+		return nil, cmdutil.Usagef("--hosts and --host cannot be used together: put every endpoint in %s", file)
+	case file != "":
+		var r io.Reader
+		if file == "-" {
+			r = streams.In
+		} else {
+			f, err := openRegular(file)
+			if err != nil {
+				return nil, cmdutil.Usagef("--hosts %s: %v", file, err)
+			}
+			defer f.Close()
+			r = f
+		}
+		hosts, err := class.ParseHosts(file, r)
+		if err != nil {
+			return nil, &cmdutil.UsageError{Err: err}
+		}
+		return hosts, nil
+	case len(endpoints) > 1:
+		hosts, err := class.FromEndpoints(endpoints)
+		if err != nil {
+			return nil, &cmdutil.UsageError{Err: err}
+		}
+		return hosts, nil
+	}
+	return nil, nil
+}
+
+// openRegular opens a file that must be a regular one: a FIFO would make
+// the open wait for a writer.
+func openRegular(name string) (*os.File, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return os.Open(name)
 }
 
 // checkDir makes sure -C names a folder: a typo there is the user's mistake
@@ -221,6 +282,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkAnswers(p, opts.Objectives, opts.Answers); err != nil {
 		return err
 	}
+	for _, h := range opts.Hosts {
+		if err := checkAnswers(p, opts.Objectives, h.Answers); err != nil {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+	}
+	if len(opts.Hosts) > 0 {
+		return runClass(ctx, opts, p)
+	}
 	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Timeout: opts.Timeout})
 	if err != nil {
 		return &cmdutil.UsageError{Err: err}
@@ -260,6 +329,50 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	return nil
 }
+
+// runClass checks every host of a class and writes one report of them all.
+// The exit code is that of the worst host: 3 when one could not be checked,
+// 1 when one failed (below --min-score), 0 when all passed.
+func runClass(ctx context.Context, opts *Options, p *check.Plan) error {
+	rs, err := class.Check(ctx, p, opts.Objectives, opts.Hosts, class.Options{
+		Open: func(h class.Host) (class.Daemon, error) {
+			return opts.OpenDaemon(dockerstate.Options{Host: h.Endpoint, Timeout: opts.Timeout})
+		},
+		Concurrency: opts.Concurrency,
+		HostTimeout: hostTimeout(opts.Timeout),
+		Dir:         opts.Dir,
+		Answers:     opts.Answers,
+		FileTimeout: opts.Timeout,
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeClassReports(opts, rs); err != nil {
+		return err
+	}
+	failed, errored := 0, 0
+	for _, r := range rs {
+		switch r.Status() {
+		case check.Error:
+			errored++
+		case check.Fail:
+			if earned, _ := r.Score(); opts.MinScore < 0 || earned < opts.MinScore {
+				failed++
+			}
+		}
+	}
+	switch {
+	case errored > 0:
+		return &cmdutil.DaemonError{Err: fmt.Errorf("%d of %d hosts could not be checked", errored, len(rs))}
+	case failed > 0:
+		return cmdutil.ErrFailed
+	}
+	return nil
+}
+
+// hostTimeout bounds one host of a class: its requests run a few round
+// trips, each bounded by --timeout.
+func hostTimeout(request time.Duration) time.Duration { return 3 * request }
 
 // ask prompts on the terminal for each answer and reads a line; Enter alone
 // skips. Ctrl-C while waiting ends the run at once.
@@ -305,6 +418,24 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// writeClassReports renders every requested output of a class.
+func writeClassReports(opts *Options, rs []*check.Result) error {
+	var errs []error
+	for _, o := range opts.Outputs {
+		r, _ := report.Lookup(o.Format)
+		if o.File == "" {
+			if err := r.RenderMulti(opts.IO.Out, rs, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
+				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
+			}
+			continue
+		}
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.RenderMulti(w, rs, report.Options{Explain: opts.Explain}) }); err != nil {
+			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // writeReports renders every requested output. With complete false (the

@@ -153,7 +153,9 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		{"archive outside the folder", []string{"--var", "archive=../x.tar"}, `must name a file inside the lab's folder`},
 		{"answer with a typo", []string{"--answer", "digets=x"}, "--answer digets: no objective checked here asks for that answer (objectives that do: digest)"},
 		{"answer no selected objective asks for", []string{"multi-tag", "--answer", "digest=x"}, "--answer digest: no objective checked here asks for an answer"},
-		{"two hosts", []string{"-H", "unix:///a.sock", "-H", "unix:///b.sock"}, "--host is given 2 times"},
+		{"the same host twice", []string{"-H", "unix:///a.sock", "-H", "unix:///a.sock"}, "--host unix:///a.sock is given twice"},
+		{"hosts and host", []string{"--hosts", file, "-H", "unix:///a.sock"}, "--hosts and --host cannot be used together"},
+		{"hosts file is not one", []string{"--hosts", dir}, "not a regular file"},
 		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},
 		{"folder is a file", []string{"-C", file}, "is a file, not a folder"},
 		{"one file for two reports", []string{"-o", "json=" + file, "-o", "junit=" + file}, "already the file of another report"},
@@ -285,5 +287,40 @@ func TestMinScore(t *testing.T) {
 		if got := cmdutil.ExitCode(err); got != tt.want {
 			t.Errorf("--min-score %s: exit %d (%v), want %d", tt.min, got, err, tt.want)
 		}
+	}
+}
+
+// A class from a hosts file: one report holding every host, by name, and
+// the exit code of the worst host (3: one could not be reached).
+func TestClassFromHostsFile(t *testing.T) {
+	e := fakeengine.New(t, "1.41")
+	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+	f, out, _ := newFactory(e, "", false)
+	open := f.OpenDaemon
+	f.OpenDaemon = func(o dockerstate.Options) (*dockerstate.Daemon, error) {
+		if o.Host == "tcp://pc1.fake" {
+			return open(o)
+		}
+		return dockerstate.Open(o)
+	}
+	dir := t.TempDir()
+	hostsFile := filepath.Join(dir, "class.txt")
+	if err := os.WriteFile(hostsFile, []byte("# Tuesday\npc1 tcp://pc1.fake\npc2 unix://"+dir+"/off.sock\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runCheck(t, f, "zone7", "digest", "--hosts", hostsFile, "-o", "json")
+	if got := cmdutil.ExitCode(err); got != cmdutil.ExitDaemon {
+		t.Fatalf("exit %d (%v), want 3", got, err)
+	}
+	var rep report.JSONHosts
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if rep.Passed || len(rep.Hosts) != 2 || rep.Hosts[0].Objectives[0].Status != "fail" || rep.Hosts[1].Objectives[0].Status != "error" {
+		t.Errorf("report = %s", out)
+	}
+	if !strings.Contains(out.String(), "off.sock") {
+		t.Errorf("the unreachable host is not named: %s", out)
 	}
 }

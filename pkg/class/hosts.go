@@ -1,0 +1,147 @@
+package class
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Limits on a hosts file: a class is tens of laptops, a big one hundreds.
+const (
+	// MaxHosts bounds the endpoints of one run.
+	MaxHosts = 5000
+	// maxLine bounds one line of a hosts file.
+	maxLine = 4096
+	// maxFileSize bounds a hosts file.
+	maxFileSize = 1 << 20
+)
+
+// Host is one learner's endpoint.
+type Host struct {
+	// Name is how reports call the host: the NAME column, or the endpoint.
+	Name string
+	// Endpoint is the daemon's URL: unix://, tcp://, ssh://.
+	Endpoint string
+	// Answers are this host's answers by objective id, from ID=VALUE
+	// columns; they override the answers given for the whole class.
+	Answers map[string]string
+}
+
+// FileError is a mistake in a hosts file, at a line.
+type FileError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+var (
+	hostName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
+	schemePart  = regexp.MustCompile(`^[a-z]+://`)
+	answerField = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(.*)$`)
+)
+
+// ParseHosts reads a hosts file: one host per line, '[NAME] ENDPOINT
+// [ID=ANSWER...]', blank lines and '#' comments ignored. name is the file's
+// name, for messages. Names must be unique; so must endpoints.
+func ParseHosts(name string, r io.Reader) ([]Host, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, maxFileSize+1))
+	sc.Buffer(make([]byte, 0, 1024), maxLine)
+	var (
+		hosts     []Host
+		names     = map[string]int{}
+		endpoints = map[string]int{}
+		read      int
+		n         int
+	)
+	for sc.Scan() {
+		n++
+		read += len(sc.Bytes()) + 1
+		if read > maxFileSize {
+			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the file is larger than %d KiB", maxFileSize>>10)}
+		}
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		h, err := parseHost(fields)
+		if err != nil {
+			return nil, &FileError{File: name, Line: n, Msg: err.Error()}
+		}
+		if prev, dup := names[h.Name]; dup {
+			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the name %s is already used on line %d", h.Name, prev)}
+		}
+		if prev, dup := endpoints[h.Endpoint]; dup {
+			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the endpoint %s is already on line %d", h.Endpoint, prev)}
+		}
+		names[h.Name], endpoints[h.Endpoint] = n, n
+		if len(hosts) == MaxHosts {
+			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("more than %d hosts", MaxHosts)}
+		}
+		hosts = append(hosts, h)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &FileError{File: name, Line: n + 1, Msg: fmt.Sprintf("a line is longer than %d bytes", maxLine)}
+		}
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(hosts) == 0 {
+		return nil, &FileError{File: name, Line: n, Msg: "no hosts: write one '[NAME] ENDPOINT' per line"}
+	}
+	return hosts, nil
+}
+
+func parseHost(fields []string) (Host, error) {
+	var h Host
+	switch {
+	case schemePart.MatchString(fields[0]):
+		h.Endpoint, h.Name = fields[0], fields[0]
+		fields = fields[1:]
+	case len(fields) > 1 && schemePart.MatchString(fields[1]):
+		h.Name, h.Endpoint = fields[0], fields[1]
+		if !hostName.MatchString(h.Name) {
+			return Host{}, fmt.Errorf("the name %q must be letters, digits, _ . @ and -", h.Name)
+		}
+		fields = fields[2:]
+	default:
+		return Host{}, fmt.Errorf("expected '[NAME] ENDPOINT' with ENDPOINT such as tcp://pc7:2376 or ssh://me@pc7, not %q", strings.Join(fields, " "))
+	}
+	for _, f := range fields {
+		m := answerField.FindStringSubmatch(f)
+		if m == nil {
+			return Host{}, fmt.Errorf("%q: after the endpoint, only answers: OBJECTIVE=VALUE", f)
+		}
+		if h.Answers == nil {
+			h.Answers = map[string]string{}
+		}
+		h.Answers[m[1]] = m[2]
+	}
+	return h, nil
+}
+
+// FromEndpoints makes hosts of endpoints given on the command line (-H),
+// each named by its endpoint.
+func FromEndpoints(endpoints []string) ([]Host, error) {
+	hosts := make([]Host, 0, len(endpoints))
+	seen := map[string]bool{}
+	for _, e := range endpoints {
+		if seen[e] {
+			return nil, fmt.Errorf("--host %s is given twice", e)
+		}
+		seen[e] = true
+		hosts = append(hosts, Host{Name: e, Endpoint: e})
+	}
+	return hosts, nil
+}
+
+// ExpandDir fills {name} in a folder template with the host's name, so a
+// class's archives can sit in one folder per learner: -C labs/{name}.
+func ExpandDir(template string, h Host) string {
+	return strings.ReplaceAll(template, "{name}", h.Name)
+}
