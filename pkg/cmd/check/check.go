@@ -1,11 +1,8 @@
 package check
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -45,6 +42,9 @@ type Options struct {
 	Hosts []class.Host
 	// Concurrency bounds the hosts of a class checked at once.
 	Concurrency int
+	// Wait, when positive, checks again until everything passes or it
+	// has gone by.
+	Wait time.Duration
 }
 
 // maxAnswer bounds one answer: a digest reference is under 300 bytes.
@@ -114,6 +114,9 @@ error, 130 interrupted.`,
 			if len(hosts) == 1 && hostsFile == "" {
 				opts.Host = hosts[0]
 			}
+			if opts.Wait < 0 {
+				return cmdutil.Usagef("--wait must be positive")
+			}
 			if opts.Concurrency <= 0 {
 				return cmdutil.Usagef("--concurrency must be positive")
 			}
@@ -141,6 +144,7 @@ error, 130 interrupted.`,
 	fl.StringArrayVar(&answers, "answer", nil, "the answer for an objective that asks for one, `ID=VALUE` (repeatable)")
 	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket); several make a class")
 	fl.StringVar(&hostsFile, "hosts", "", "check every endpoint in `FILE` ('[NAME] ENDPOINT [ID=ANSWER...]' lines, '#' comments), concurrently; -C may use {name}")
+	fl.DurationVar(&opts.Wait, "wait", 0, "check again until everything passes or `DURATION` runs out")
 	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
 	fl.BoolVar(&opts.Explain, "explain", false, "also name, for each check, the docker command that shows the same fact")
@@ -149,52 +153,6 @@ error, 130 interrupted.`,
 		return report.Names(), cobra.ShellCompDirectiveNoSpace
 	})
 	return cmd
-}
-
-// classHosts reads the endpoints of a class from --hosts FILE or several
-// -H; none when one endpoint is checked.
-func classHosts(streams *cmdutil.IOStreams, file string, endpoints []string) ([]class.Host, error) {
-	switch {
-	case file != "" && len(endpoints) > 0:
-		return nil, cmdutil.Usagef("--hosts and --host cannot be used together: put every endpoint in %s", file)
-	case file != "":
-		var r io.Reader
-		if file == "-" {
-			r = streams.In
-		} else {
-			f, err := openRegular(file)
-			if err != nil {
-				return nil, cmdutil.Usagef("--hosts %s: %v", file, err)
-			}
-			defer f.Close()
-			r = f
-		}
-		hosts, err := class.ParseHosts(file, r)
-		if err != nil {
-			return nil, &cmdutil.UsageError{Err: err}
-		}
-		return hosts, nil
-	case len(endpoints) > 1:
-		hosts, err := class.FromEndpoints(endpoints)
-		if err != nil {
-			return nil, &cmdutil.UsageError{Err: err}
-		}
-		return hosts, nil
-	}
-	return nil, nil
-}
-
-// openRegular opens a file that must be a regular one: a FIFO would make
-// the open wait for a writer.
-func openRegular(name string) (*os.File, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	return os.Open(name)
 }
 
 // checkDir makes sure -C names a folder: a typo there is the user's mistake
@@ -270,193 +228,4 @@ func checkAnswers(p *check.Plan, only []string, answers map[string]string) error
 		return cmdutil.Usagef("--answer %s: no objective checked here asks for that answer (objectives that do: %s)", k, strings.Join(asking, ", "))
 	}
 	return nil
-}
-
-// Run checks the mission and writes the reports. Its error decides the exit
-// code: nil when every objective passed.
-func Run(ctx context.Context, opts *Options) error {
-	p, err := Plan(opts.Catalog(), opts.MissionID, opts.Vars, opts.Objectives)
-	if err != nil {
-		return err
-	}
-	if err := checkAnswers(p, opts.Objectives, opts.Answers); err != nil {
-		return err
-	}
-	for _, h := range opts.Hosts {
-		if err := checkAnswers(p, opts.Objectives, h.Answers); err != nil {
-			return fmt.Errorf("host %s: %w", h.Name, err)
-		}
-	}
-	if len(opts.Hosts) > 0 {
-		return runClass(ctx, opts, p)
-	}
-	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Timeout: opts.Timeout})
-	if err != nil {
-		return &cmdutil.UsageError{Err: err}
-	}
-	defer daemon.Close()
-	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout}
-	if opts.IO.InTTY && opts.IO.ErrTTY {
-		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
-			return ask(ctx, opts.IO, qs)
-		}
-	}
-	res, err := runner.Run(ctx, p, opts.Objectives)
-	var unreachable *check.DaemonError
-	if errors.As(err, &unreachable) {
-		// The reports still say why nothing was checked: a CI test
-		// reporter finds a file, not nothing.
-		res = check.Unreachable(p, opts.Objectives, dockerstate.Endpoint{Host: daemon.Host()}, err)
-		if werr := writeReports(opts, res, false); werr != nil {
-			return errors.Join(err, werr)
-		}
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	if err := writeReports(opts, res, true); err != nil {
-		return err
-	}
-	switch res.Status() {
-	case check.Error:
-		return &cmdutil.DaemonError{Err: fmt.Errorf("some checks could not be evaluated: the daemon at %s answered with an error", daemon.Host())}
-	case check.Fail:
-		if earned, _ := res.Score(); opts.MinScore >= 0 && earned >= opts.MinScore {
-			return nil
-		}
-		return cmdutil.ErrFailed
-	}
-	return nil
-}
-
-// runClass checks every host of a class and writes one report of them all.
-// The exit code is that of the worst host: 3 when one could not be checked,
-// 1 when one failed (below --min-score), 0 when all passed.
-func runClass(ctx context.Context, opts *Options, p *check.Plan) error {
-	rs, err := class.Check(ctx, p, opts.Objectives, opts.Hosts, class.Options{
-		Open: func(h class.Host) (class.Daemon, error) {
-			return opts.OpenDaemon(dockerstate.Options{Host: h.Endpoint, Timeout: opts.Timeout})
-		},
-		Concurrency: opts.Concurrency,
-		HostTimeout: hostTimeout(opts.Timeout),
-		Dir:         opts.Dir,
-		Answers:     opts.Answers,
-		FileTimeout: opts.Timeout,
-	})
-	if err != nil {
-		return err
-	}
-	if err := writeClassReports(opts, rs); err != nil {
-		return err
-	}
-	failed, errored := 0, 0
-	for _, r := range rs {
-		switch r.Status() {
-		case check.Error:
-			errored++
-		case check.Fail:
-			if earned, _ := r.Score(); opts.MinScore < 0 || earned < opts.MinScore {
-				failed++
-			}
-		}
-	}
-	switch {
-	case errored > 0:
-		return &cmdutil.DaemonError{Err: fmt.Errorf("%d of %d hosts could not be checked", errored, len(rs))}
-	case failed > 0:
-		return cmdutil.ErrFailed
-	}
-	return nil
-}
-
-// hostTimeout bounds one host of a class: its requests run a few round
-// trips, each bounded by --timeout.
-func hostTimeout(request time.Duration) time.Duration { return 3 * request }
-
-// ask prompts on the terminal for each answer and reads a line; Enter alone
-// skips. Ctrl-C while waiting ends the run at once.
-func ask(ctx context.Context, io *cmdutil.IOStreams, qs []check.Question) (map[string]string, error) {
-	in := bufio.NewReader(io.In)
-	answers := map[string]string{}
-	for _, q := range qs {
-		fmt.Fprintf(io.ErrOut, "Objective %s — %s, or press Enter to skip: ", q.Objective, strings.TrimSuffix(strings.TrimSpace(report.CleanLine(q.Prompt)), ":"))
-		line, err := readLine(ctx, in)
-		if err != nil {
-			fmt.Fprintln(io.ErrOut)
-			return nil, err
-		}
-		if len(line) > maxAnswer {
-			return nil, cmdutil.Usagef("the answer for %s is longer than %d bytes", q.Objective, maxAnswer)
-		}
-		if strings.TrimSpace(line) != "" {
-			answers[q.Objective] = strings.TrimSpace(line)
-		}
-	}
-	fmt.Fprintln(io.ErrOut)
-	return answers, nil
-}
-
-// readLine reads one line, giving up when ctx ends: a read from a terminal
-// cannot be interrupted, so it is left to finish on its own.
-func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
-	type result struct {
-		line string
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		line, err := in.ReadString('\n')
-		if err == io.EOF {
-			err = nil
-		}
-		done <- result{line, err}
-	}()
-	select {
-	case r := <-done:
-		return r.line, r.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
-// writeClassReports renders every requested output of a class.
-func writeClassReports(opts *Options, rs []*check.Result) error {
-	var errs []error
-	for _, o := range opts.Outputs {
-		r, _ := report.Lookup(o.Format)
-		if o.File == "" {
-			if err := r.RenderMulti(opts.IO.Out, rs, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
-				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
-			}
-			continue
-		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.RenderMulti(w, rs, report.Options{Explain: opts.Explain}) }); err != nil {
-			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// writeReports renders every requested output. With complete false (the
-// daemon could not be reached), text to the terminal is left out: the error
-// line says it all.
-func writeReports(opts *Options, res *check.Result, complete bool) error {
-	var errs []error
-	for _, o := range opts.Outputs {
-		r, _ := report.Lookup(o.Format)
-		if o.File == "" {
-			if !complete && o.Format == report.Default {
-				continue
-			}
-			if err := r.Render(opts.IO.Out, res, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
-				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
-			}
-			continue
-		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{Explain: opts.Explain}) }); err != nil {
-			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -324,3 +324,24 @@ func TestClassFromHostsFile(t *testing.T) {
 		t.Errorf("the unreachable host is not named: %s", out)
 	}
 }
+
+// --wait checks again until everything passes: the tag that appears
+// between two checks turns the run into a pass.
+func TestWaitUntilItPasses(t *testing.T) {
+	e := fakeengine.New(t, "1.41")
+	img := fakeengine.File(t, testdata("image-1.41-graphdriver.json"))
+	for range 2 {
+		e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+		e.Register("GET", "/images/my-app:v1/json", img)
+		e.Register("GET", "/images/cloudcorp/my-app:latest/json", img)
+	}
+	e.Register("GET", "/images/cloudcorp/my-app:1.0.0/json", fakeengine.Error(http.StatusNotFound, "No such image: cloudcorp/my-app:1.0.0"))
+	e.Register("GET", "/images/cloudcorp/my-app:1.0.0/json", img)
+	f, out, _ := newFactory(e, "", false)
+	if err := runCheck(t, f, "zone7", "multi-tag", "--wait", "30s", "-o", "json"); err != nil {
+		t.Fatalf("err = %v, report %s", err, out)
+	}
+	if strings.Count(out.String(), "schemaVersion") != 1 || !strings.Contains(out.String(), `"passed":true`) {
+		t.Errorf("want one report, of the pass: %s", out)
+	}
+}

@@ -1,0 +1,192 @@
+package check
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/academy-dev/academy/pkg/check"
+	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/report"
+)
+
+// Run checks the mission and writes the reports. Its error decides the exit
+// code: nil when every objective passed.
+func Run(ctx context.Context, opts *Options) error {
+	p, err := Plan(opts.Catalog(), opts.MissionID, opts.Vars, opts.Objectives)
+	if err != nil {
+		return err
+	}
+	if err := checkAnswers(p, opts.Objectives, opts.Answers); err != nil {
+		return err
+	}
+	for _, h := range opts.Hosts {
+		if err := checkAnswers(p, opts.Objectives, h.Answers); err != nil {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+	}
+	if len(opts.Hosts) > 0 {
+		return runClass(ctx, opts, p)
+	}
+	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Timeout: opts.Timeout})
+	if err != nil {
+		return &cmdutil.UsageError{Err: err}
+	}
+	defer daemon.Close()
+	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout}
+	if opts.IO.InTTY && opts.IO.ErrTTY {
+		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
+			got, err := ask(ctx, opts.IO, qs)
+			for k, v := range got {
+				opts.Answers[k] = v // asked once, kept for every re-check
+			}
+			return got, err
+		}
+	}
+	res, err := runOnce(ctx, runner, p, opts, daemon.Host())
+	if opts.Wait > 0 {
+		res, err = waitForPass(ctx, opts.Wait, res, err, func(res *check.Result, err error) bool {
+			return err == nil && verdict(res, opts, daemon.Host()) == nil
+		}, func() (*check.Result, error) {
+			runner.Ask = nil
+			return runOnce(ctx, runner, p, opts, daemon.Host())
+		})
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var unreachable *check.DaemonError
+	complete := !errors.As(err, &unreachable)
+	if werr := writeReports(opts, res, complete); werr != nil {
+		return errors.Join(err, werr)
+	}
+	if err != nil {
+		return err
+	}
+	return verdict(res, opts, daemon.Host())
+}
+
+// runOnce checks once. When the daemon cannot be reached, the result still
+// says why, for the report files, and the error is a *check.DaemonError.
+func runOnce(ctx context.Context, runner *check.Runner, p *check.Plan, opts *Options, host string) (*check.Result, error) {
+	res, err := runner.Run(ctx, p, opts.Objectives)
+	var unreachable *check.DaemonError
+	if errors.As(err, &unreachable) {
+		return check.Unreachable(p, opts.Objectives, dockerstate.Endpoint{Host: host}, err), err
+	}
+	return res, err
+}
+
+// verdict is the run's error, from which the exit code is decided: nil when
+// every objective passed, or the score reached --min-score.
+func verdict(res *check.Result, opts *Options, host string) error {
+	switch res.Status() {
+	case check.Error:
+		return &cmdutil.DaemonError{Err: fmt.Errorf("some checks could not be evaluated: the daemon at %s answered with an error", host)}
+	case check.Fail:
+		if earned, _ := res.Score(); opts.MinScore >= 0 && earned >= opts.MinScore {
+			return nil
+		}
+		return cmdutil.ErrFailed
+	}
+	return nil
+}
+
+// pollInterval is how often --wait checks again.
+const pollInterval = 500 * time.Millisecond
+
+// waitForPass checks again, every pollInterval, until everything passes or
+// wait has gone by; a daemon that cannot be reached yet (a CI job starting
+// it) is waited for too. It returns the last result.
+func waitForPass(ctx context.Context, wait time.Duration, res *check.Result, err error,
+	done func(*check.Result, error) bool, again func() (*check.Result, error)) (*check.Result, error) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		if done(res, err) || errors.Is(err, context.Canceled) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-deadline.C:
+			return res, err
+		case <-time.After(pollInterval):
+		}
+		res, err = again()
+	}
+}
+
+// ask prompts on the terminal for each answer and reads a line; Enter alone
+// skips. Ctrl-C while waiting ends the run at once.
+func ask(ctx context.Context, io *cmdutil.IOStreams, qs []check.Question) (map[string]string, error) {
+	in := bufio.NewReader(io.In)
+	answers := map[string]string{}
+	for _, q := range qs {
+		fmt.Fprintf(io.ErrOut, "Objective %s — %s, or press Enter to skip: ", q.Objective, strings.TrimSuffix(strings.TrimSpace(report.CleanLine(q.Prompt)), ":"))
+		line, err := readLine(ctx, in)
+		if err != nil {
+			fmt.Fprintln(io.ErrOut)
+			return nil, err
+		}
+		if len(line) > maxAnswer {
+			return nil, cmdutil.Usagef("the answer for %s is longer than %d bytes", q.Objective, maxAnswer)
+		}
+		if strings.TrimSpace(line) != "" {
+			answers[q.Objective] = strings.TrimSpace(line)
+		}
+	}
+	fmt.Fprintln(io.ErrOut)
+	return answers, nil
+}
+
+// readLine reads one line, giving up when ctx ends: a read from a terminal
+// cannot be interrupted, so it is left to finish on its own.
+func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := in.ReadString('\n')
+		if err == io.EOF {
+			err = nil
+		}
+		done <- result{line, err}
+	}()
+	select {
+	case r := <-done:
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// writeReports renders every requested output. With complete false (the
+// daemon could not be reached), text to the terminal is left out: the error
+// line says it all.
+func writeReports(opts *Options, res *check.Result, complete bool) error {
+	var errs []error
+	for _, o := range opts.Outputs {
+		r, _ := report.Lookup(o.Format)
+		if o.File == "" {
+			if !complete && o.Format == report.Default {
+				continue
+			}
+			if err := r.Render(opts.IO.Out, res, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
+				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
+			}
+			continue
+		}
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{Explain: opts.Explain}) }); err != nil {
+			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
+		}
+	}
+	return errors.Join(errs...)
+}
