@@ -20,9 +20,11 @@ import (
 // setups have.
 type testPKI struct {
 	caPEM                []byte
+	caCert               *x509.Certificate
+	caKey                *ecdsa.PrivateKey
+	caPool               *x509.CertPool
 	serverCert           tls.Certificate
 	clientPEM, clientKey []byte
-	caPool               *x509.CertPool
 }
 
 func newPKI(t *testing.T) *testPKI {
@@ -41,39 +43,50 @@ func newPKI(t *testing.T) *testPKI {
 		t.Fatal(err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	p := &testPKI{caPEM: pemOf("CERTIFICATE", caDER), caPool: x509.NewCertPool()}
+	p := &testPKI{caPEM: pemOf("CERTIFICATE", caDER), caCert: ca, caKey: caKey, caPool: x509.NewCertPool()}
 	p.caPool.AddCert(ca)
+	p.serverCert = p.server(t, []string{"localhost"}, []net.IP{net.ParseIP("127.0.0.1")})
+	p.clientPEM, p.clientKey = p.issue(t, x509.ExtKeyUsageClientAuth, nil, nil)
+	return p
+}
 
-	issue := func(serial int64, usage x509.ExtKeyUsage, server bool) ([]byte, []byte) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "academy test"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		}
-		if server {
-			tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
-			tmpl.DNSNames = []string{"localhost"}
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyDER, err := x509.MarshalECPrivateKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pemOf("CERTIFICATE", der), pemOf("EC PRIVATE KEY", keyDER)
-	}
-	serverPEM, serverKey := issue(2, x509.ExtKeyUsageServerAuth, true)
-	if p.serverCert, err = tls.X509KeyPair(serverPEM, serverKey); err != nil {
+// issue makes a certificate the CA signed, and its key, in PEM.
+func (p *testPKI) issue(t *testing.T, usage x509.ExtKeyUsage, names []string, ips []net.IP) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
 		t.Fatal(err)
 	}
-	p.clientPEM, p.clientKey = issue(3, x509.ExtKeyUsageClientAuth, false)
-	return p
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: "academy test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+		DNSNames: names, IPAddresses: ips,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemOf("CERTIFICATE", der), pemOf("EC PRIVATE KEY", keyDER)
+}
+
+// server makes a server certificate for the names and addresses.
+func (p *testPKI) server(t *testing.T, names []string, ips []net.IP) tls.Certificate {
+	t.Helper()
+	certPEM, keyPEM := p.issue(t, x509.ExtKeyUsageServerAuth, names, ips)
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair
 }
 
 func pemOf(kind string, der []byte) []byte {
@@ -95,9 +108,11 @@ func (p *testPKI) certDir(t *testing.T, withClient bool) string {
 
 // serverConfig is a daemon's --tlsverify: its certificate, and client
 // certificates signed by the CA required.
-func (p *testPKI) serverConfig() *tls.Config {
+func (p *testPKI) serverConfig() *tls.Config { return p.serverConfigWith(p.serverCert) }
+
+func (p *testPKI) serverConfigWith(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
-		Certificates: []tls.Certificate{p.serverCert},
+		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    p.caPool,
 		MinVersion:   tls.VersionTLS12,

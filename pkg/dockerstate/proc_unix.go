@@ -8,10 +8,11 @@ import (
 	"syscall"
 )
 
-// setProcAttr puts the command in a process group of its own, so ending it
-// ends what it started too.
+// setProcAttr puts the command in a session of its own: no terminal, so
+// ssh cannot stop to ask for a password, and a process group to end with
+// all it started.
 func setProcAttr(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	setPdeathsig(cmd.SysProcAttr)
 }
 
