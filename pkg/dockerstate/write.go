@@ -83,7 +83,8 @@ func (w *Writer) Load(ctx context.Context, r io.Reader) ([]string, error) {
 	}
 	res, err := w.d.api.ImageLoad(ctx, r, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return nil, w.d.explain(ctx, err)
+		// Podman refuses a bad archive by status, Docker in the stream.
+		return nil, w.d.explain(ctx, fmt.Errorf("docker load: %w", err))
 	}
 	defer res.Close()
 	// The answer is a JSON message stream; a failed load is reported in
