@@ -387,9 +387,30 @@ func tinyTar(t *testing.T, name string, body []byte, mode int64) []byte {
 // uniquePrefix is a name no other user of the daemon has.
 func uniquePrefix(t *testing.T) string {
 	t.Helper()
+	return "academy-test-" + randomName(t)
+}
+
+func randomName(t testing.TB) string {
+	t.Helper()
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return "academy-test-" + hex.EncodeToString(b)
+	return hex.EncodeToString(b)
+}
+
+// importForBench is importImage for a benchmark.
+func importForBench(b *testing.B, ref string) {
+	b.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: 2})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	cmd := exec.Command("docker", "import", "-", ref)
+	cmd.Stdin = &buf
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("docker import: %v\n%s", err, out)
+	}
+	b.Cleanup(func() { exec.Command("docker", "image", "rm", "--force", ref).Run() })
 }
