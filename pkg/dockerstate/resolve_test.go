@@ -319,3 +319,19 @@ func TestSSHArgs(t *testing.T) {
 		}
 	}
 }
+
+// Messages reach a terminal: what it would act on is escaped.
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                       "plain",
+		"two\nlines\r\n* and a third": "two lines * and a third",
+		"\x1b]0;pwned\x07title":       `\x1b]0;pwned\x07title`,
+		"evil\u202etxt.exe":           `evil\u202etxt.exe`,
+		"bad \xff byte":               `bad \ufffd byte`,
+		"naïve ünïcode":               "naïve ünïcode",
+	} {
+		if got := oneLine(in); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
