@@ -1,6 +1,7 @@
 package dockerstate
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -676,6 +677,15 @@ func TestRequestErrors(t *testing.T) {
 						c, err := l.Accept()
 						if err != nil {
 							return
+						}
+						// Read the request first: closing on unread bytes
+						// would reset the connection before the answer.
+						r := bufio.NewReader(c)
+						for {
+							line, err := r.ReadString('\n')
+							if err != nil || line == "\r\n" {
+								break
+							}
 						}
 						io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\n\nnot http\n")
 						c.Close()
