@@ -1,12 +1,15 @@
 package fakeengine
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
-	"regexp"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,11 +20,15 @@ import (
 type Engine struct {
 	t          testing.TB
 	apiVersion string
+	profile    string      // folder under testdata/engine, "" for New
+	headers    http.Header // sent with every answer
+	ping       http.Header // sent with /_ping answers
 	server     *httptest.Server
 
 	mu       sync.Mutex
 	stubs    []*stub
 	requests []string
+	uris     []string
 }
 
 type stub struct {
@@ -30,20 +37,107 @@ type stub struct {
 	used         bool
 }
 
+// The recorded engines (folders of testdata/engine; its README says how
+// each was made).
+const (
+	Docker2010         = "docker-20.10"         // Debian's Docker 20.10.24, API 1.41, overlay2 (recorded)
+	Docker29Containerd = "docker-29-containerd" // Docker 29.1, API 1.52, containerd image store (documented shapes)
+	Podman43           = "podman-4.3"           // Debian's Podman 4.3.1, API 1.41 (recorded)
+	Podman58           = "podman-5.8"           // Podman 5.8, API 1.44 (documented shapes)
+)
+
+const (
+	headerAPIVersion    = "Api-Version"
+	headerContentLength = "Content-Length"
+)
+
 // New starts an engine whose /_ping announces apiVersion (e.g. "1.41") in
-// its API-Version header, as the daemon does. Requests for a newer version
-// are refused with the daemon's "client version … is too new" error. The
-// engine stops when the test ends; a registered response that nobody asked
-// for then fails the test.
+// its Api-Version header and says nothing else of itself: no Server header,
+// so the engine is unknown. Requests for a newer version are refused with
+// the daemon's "client version … is too new" error. The engine stops when
+// the test ends; a registered response that nobody asked for then fails
+// the test.
 func New(t testing.TB, apiVersion string) *Engine {
 	t.Helper()
-	e := &Engine{t: t, apiVersion: apiVersion}
+	h := http.Header{}
+	h.Set(headerAPIVersion, apiVersion)
+	h.Set("Ostype", "linux")
+	return start(t, "", apiVersion, h, http.Header{})
+}
+
+// Start starts an engine that answers as the recorded one in
+// testdata/engine/PROFILE: its /_ping carries the recorded headers (Server,
+// Api-Version, Libpod-Api-Version…), and Recorded serves its answers.
+func Start(t testing.TB, profile string) *Engine {
+	t.Helper()
+	all, err := readHeaders(Path(t, filepath.Join(profile, "ping.http")))
+	if err != nil {
+		t.Fatalf("fakeengine: %v", err)
+	}
+	every, ping := http.Header{}, http.Header{}
+	for k, v := range all {
+		switch k {
+		case headerContentLength, "Content-Type":
+		case "Cache-Control", "Pragma", "Builder-Version", "Buildkit-Version", "Swarm":
+			ping[k] = v
+		default:
+			every[k] = v
+		}
+	}
+	v := every.Get(headerAPIVersion)
+	if v == "" {
+		t.Fatalf("fakeengine: %s/ping.http has no Api-Version", profile)
+	}
+	return start(t, profile, v, every, ping)
+}
+
+func start(t testing.TB, profile, apiVersion string, every, ping http.Header) *Engine {
+	e := &Engine{t: t, profile: profile, apiVersion: apiVersion, headers: every, ping: ping}
 	e.server = httptest.NewServer(http.HandlerFunc(e.serve))
 	t.Cleanup(func() {
+		e.server.CloseClientConnections()
 		e.server.Close()
 		e.verify()
 	})
 	return e
+}
+
+// readHeaders reads a header block as `curl -sI` prints it.
+func readHeaders(path string) (http.Header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := textproto.NewReader(bufio.NewReader(f))
+	if _, err := r.ReadLine(); err != nil { // the status line
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	h, err := r.ReadMIMEHeader()
+	if err != nil && len(h) == 0 {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return http.Header(h), nil
+}
+
+// Path is the path of a file under the repository's testdata/engine,
+// found from the test's working directory up.
+func Path(t testing.TB, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", "engine", rel)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("fakeengine: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Host is the endpoint to give the client, as tcp://127.0.0.1:port.
@@ -53,6 +147,9 @@ func (e *Engine) Host() string {
 
 // Client is an HTTP client that reaches the engine.
 func (e *Engine) Client() *http.Client { return e.server.Client() }
+
+// APIVersion is the version the engine announces.
+func (e *Engine) APIVersion() string { return e.apiVersion }
 
 // Register answers the next request for method and path with respond. The
 // path is unversioned ("/info", "/images/nginx:latest/json") and matches
@@ -72,16 +169,62 @@ func (e *Engine) Requests() []string {
 	return append([]string(nil), e.requests...)
 }
 
-var versioned = regexp.MustCompile(`^/v(1\.[0-9]+)(/.*)$`)
+// RequestURIs lists the requests received so far with their queries, as
+// "GET /v1.41/events?filters=…".
+func (e *Engine) RequestURIs() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.uris...)
+}
+
+// Recorded answers 200 with the file name from the engine's recorded
+// folder (Start only).
+func (e *Engine) Recorded(name string) http.HandlerFunc {
+	e.t.Helper()
+	if e.profile == "" {
+		e.t.Fatalf("fakeengine: Recorded(%s) on an engine made by New, which has no recordings", name)
+	}
+	return File(e.t, Path(e.t, filepath.Join(e.profile, name)))
+}
+
+// RecordedStatus answers status with the file name from the engine's
+// recorded folder: the daemon's own error body.
+func (e *Engine) RecordedStatus(status int, name string) http.HandlerFunc {
+	e.t.Helper()
+	body, err := os.ReadFile(Path(e.t, filepath.Join(e.profile, name)))
+	if err != nil {
+		e.t.Fatalf("fakeengine: %v", err)
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}
+}
+
+// versionOf splits /v1.41/info into "1.41" and "/info".
+func versionOf(path string) (version, rest string) {
+	p, ok := strings.CutPrefix(path, "/v")
+	if !ok {
+		return "", path
+	}
+	v, tail, ok := strings.Cut(p, "/")
+	major, minor, dot := strings.Cut(v, ".")
+	if _, err := strconv.Atoi(major); !ok || !dot || err != nil {
+		return "", path
+	}
+	if _, err := strconv.Atoi(minor); err != nil {
+		return "", path
+	}
+	return v, "/" + tail
+}
 
 func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
-	path, version := r.URL.Path, ""
-	if m := versioned.FindStringSubmatch(path); m != nil {
-		version, path = m[1], m[2]
-	}
+	version, path := versionOf(r.URL.Path)
 	tooNew := version != "" && newer(version, e.apiVersion)
 	e.mu.Lock()
 	e.requests = append(e.requests, r.Method+" "+r.URL.Path)
+	e.uris = append(e.uris, r.Method+" "+r.URL.RequestURI())
 	var match *stub
 	for _, s := range e.stubs {
 		if !tooNew && !s.used && s.method == r.Method && s.path == path {
@@ -92,8 +235,14 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 
-	w.Header().Set("API-Version", e.apiVersion)
-	w.Header().Set("OSType", "linux")
+	for k, v := range e.headers {
+		w.Header()[k] = v
+	}
+	if path == "/_ping" {
+		for k, v := range e.ping {
+			w.Header()[k] = v
+		}
+	}
 	switch {
 	case tooNew:
 		// The daemon's own words (daemon/server/middleware/version.go).
@@ -102,7 +251,6 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 		match.respond(w, r)
 	case path == "/_ping":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache, no-store, must-revalidate")
 		if r.Method == http.MethodGet {
 			_, _ = w.Write([]byte("OK"))
 		}
@@ -167,5 +315,26 @@ func Slow(d time.Duration, respond http.HandlerFunc) http.HandlerFunc {
 			respond(w, r)
 		case <-r.Context().Done():
 		}
+	}
+}
+
+// Hang never answers: it waits until the client gives up.
+func Hang() http.HandlerFunc {
+	return func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+}
+
+// Stream answers 200 as an event stream does: contentType
+// (application/json before API 1.52; application/x-ndjson,
+// application/jsonl or application/json-seq after), then body, flushed,
+// then nothing until the client goes away.
+func Stream(contentType string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		<-r.Context().Done()
 	}
 }

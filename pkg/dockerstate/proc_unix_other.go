@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package dockerstate
+
+import "syscall"
+
+func setPdeathsig(*syscall.SysProcAttr) {}
