@@ -131,6 +131,11 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 		}
 	}
 	wg.Wait()
+	// What the look-ups taught of the daemon (its image store) shows in
+	// the report; asking again costs nothing once negotiated.
+	if ep, err := r.Daemon.Endpoint(ctx); err == nil {
+		res.Endpoint = ep
+	}
 	for i := range res.Objectives {
 		o := &res.Objectives[i]
 		statuses := make([]Status, len(o.Checks))

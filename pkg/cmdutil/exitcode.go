@@ -22,6 +22,7 @@ func ExitCode(err error) int {
 		daemon       *DaemonError
 		checkDaemon  *check.DaemonError
 		requestError *dockerstate.RequestError
+		config       *dockerstate.ConfigError
 	)
 	switch {
 	case err == nil:
@@ -32,7 +33,7 @@ func ExitCode(err error) int {
 		return ExitFailed
 	case errors.As(err, &daemon), errors.As(err, &checkDaemon), errors.As(err, &requestError):
 		return ExitDaemon
-	case errors.As(err, &usage), errors.As(err, &spec), errors.As(err, &specs), errors.As(err, &clash),
+	case errors.As(err, &usage), errors.As(err, &config), errors.As(err, &spec), errors.As(err, &specs), errors.As(err, &clash),
 		errors.As(err, &unknown), errors.As(err, &unknownObj):
 		return ExitUsage
 	}

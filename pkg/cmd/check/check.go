@@ -31,6 +31,7 @@ type Options struct {
 	Vars       map[string]string
 	Answers    map[string]string
 	Host       string
+	Context    string
 	Timeout    time.Duration
 	// Explain names the docker command behind each check.
 	Explain bool
@@ -108,7 +109,7 @@ error, 130 interrupted.`,
 					return cmdutil.Usagef("--answer %s: the answer is longer than %d bytes", k, maxAnswer)
 				}
 			}
-			if opts.Hosts, err = classHosts(opts.IO, hostsFile, hosts); err != nil {
+			if opts.Hosts, err = classHosts(opts.IO, hostsFile, opts.Context, hosts); err != nil {
 				return err
 			}
 			if len(hosts) == 1 && hostsFile == "" {
@@ -142,7 +143,8 @@ error, 130 interrupted.`,
 	fl.StringVarP(&opts.Dir, "dir", "C", ".", "the `FOLDER` where the mission's files (e.g. my-app.tar) are looked for")
 	fl.StringArrayVar(&vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable)")
 	fl.StringArrayVar(&answers, "answer", nil, "the answer for an objective that asks for one, `ID=VALUE` (repeatable)")
-	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix:// or tcp:// (default: DOCKER_HOST, then the platform's socket); several make a class")
+	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix://, tcp:// or ssh:// (default: as the docker CLI: DOCKER_HOST, contexts, the platform's socket); several make a class")
+	fl.StringVar(&opts.Context, "context", "", "the docker CLI context `NAME` to check (as docker --context)")
 	fl.StringVar(&hostsFile, "hosts", "", "check every endpoint in `FILE` ('[NAME] ENDPOINT [ID=ANSWER...]' lines, '#' comments), concurrently; -C may use {name}")
 	fl.DurationVar(&opts.Wait, "wait", 0, "check again until everything passes or `DURATION` runs out")
 	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")

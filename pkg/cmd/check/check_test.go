@@ -20,7 +20,10 @@ import (
 	"github.com/academy-dev/academy/pkg/report"
 )
 
-func testdata(name string) string { return filepath.Join("..", "..", "dockerstate", "testdata", name) }
+// appImage is an image carrying zone7's three names, as Docker 20.10 answers.
+const appImage = `{"Id":"sha256:9a2e6c6e2b0fd1d3e4c5b6a7980a1b2c3d4e5f60718293a4b5c6d7e8f9012345",
+"RepoTags":["cloudcorp/my-app:1.0.0","cloudcorp/my-app:latest","my-app:v1"],"RepoDigests":[],
+"Os":"linux","Architecture":"amd64","Config":{}}`
 
 // newFactory returns a factory whose daemon is the fake engine and whose
 // streams are buffers.
@@ -50,9 +53,8 @@ func runCheck(t *testing.T, f *cmdutil.Factory, args ...string) error {
 // On Podman (API 1.44, fully qualified names, several RepoDigests) the
 // digest objective passes with the short form docker inspect would print.
 func TestDigestOnPodmanShape(t *testing.T) {
-	e := fakeengine.New(t, "1.44")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.44-podman.json")))
-	e.Register("GET", "/images/nginx/json", fakeengine.File(t, testdata("image-1.44-podman.json")))
+	e := fakeengine.Start(t, fakeengine.Podman58)
+	e.Register("GET", "/images/nginx/json", e.Recorded("image-nginx.json"))
 	f, out, _ := newFactory(e, "", false)
 
 	err := runCheck(t, f, "zone7", "digest", "-o", "json",
@@ -75,8 +77,7 @@ func TestDigestOnPodmanShape(t *testing.T) {
 // A daemon that breaks mid-run: the report is still written, the failing
 // check has status error, and the error makes the exit code 3.
 func TestDaemonErrorMidRun(t *testing.T) {
-	e := fakeengine.New(t, "1.52")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.52-containerd.json")))
+	e := fakeengine.Start(t, fakeengine.Docker29Containerd)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusInternalServerError, "containerd: connection reset"))
 	f, out, _ := newFactory(e, "", false)
 
@@ -85,16 +86,15 @@ func TestDaemonErrorMidRun(t *testing.T) {
 	if !errors.As(err, &de) {
 		t.Fatalf("err = %v (%T), want a *cmdutil.DaemonError", err, err)
 	}
-	if !strings.Contains(out.String(), `"status":"error"`) || !strings.Contains(out.String(), `"imageStore":"containerd"`) {
+	if !strings.Contains(out.String(), `"status":"error"`) || !strings.Contains(out.String(), `"serverVersion":"29.1.3"`) {
 		t.Errorf("report %s", out)
 	}
 }
 
 // On a terminal, a missing answer is asked for on stderr and read from stdin.
 func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
-	e := fakeengine.New(t, "1.52")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.52-containerd.json")))
-	e.Register("GET", "/images/nginx/json", fakeengine.File(t, testdata("image-1.52-containerd.json")))
+	e := fakeengine.Start(t, fakeengine.Docker29Containerd)
+	e.Register("GET", "/images/nginx/json", e.Recorded("image-nginx.json"))
 	f, out, errOut := newFactory(e, "  nginx@sha256:b6f5b9c4d3e2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6\n", true)
 
 	if err := runCheck(t, f, "zone7", "digest"); err != nil {
@@ -108,8 +108,7 @@ func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
 // Reports to files are whole and readable by others (graders run as other
 // users); stdout gets the one format without a file.
 func TestOutputsToFiles(t *testing.T) {
-	e := fakeengine.New(t, "1.41")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
 	f, out, _ := newFactory(e, "", false)
 	dir := t.TempDir()
@@ -163,7 +162,7 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := fakeengine.New(t, "1.41")
+			e := fakeengine.Start(t, fakeengine.Docker2010)
 			f, _, _ := newFactory(e, "", false)
 			args := append([]string{"zone7"}, tt.args...)
 			if tt.args[0] == "multi-tag" || tt.args[0] == "multi-tga" {
@@ -217,8 +216,7 @@ func TestReportFilesWhenTheDaemonIsDown(t *testing.T) {
 // Ctrl-C while academy waits at the answer prompt ends the run at once,
 // without waiting for Enter.
 func TestInterruptAtThePrompt(t *testing.T) {
-	e := fakeengine.New(t, "1.41")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+	e := fakeengine.Start(t, fakeengine.Docker2010)
 	never, w := io.Pipe()
 	defer w.Close()
 	f, _, _ := newFactory(e, "", true)
@@ -279,8 +277,7 @@ func TestMinScore(t *testing.T) {
 		min  string
 		want int
 	}{{"0", cmdutil.ExitOK}, {"1", cmdutil.ExitFailed}} {
-		e := fakeengine.New(t, "1.41")
-		e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+		e := fakeengine.Start(t, fakeengine.Docker2010)
 		e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
 		f, _, _ := newFactory(e, "", false)
 		err := runCheck(t, f, "zone7", "digest", "-o", "json", "--min-score", tt.min)
@@ -293,8 +290,7 @@ func TestMinScore(t *testing.T) {
 // A class from a hosts file: one report holding every host, by name, and
 // the exit code of the worst host (3: one could not be reached).
 func TestClassFromHostsFile(t *testing.T) {
-	e := fakeengine.New(t, "1.41")
-	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
+	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
 	f, out, _ := newFactory(e, "", false)
 	open := f.OpenDaemon
@@ -328,10 +324,9 @@ func TestClassFromHostsFile(t *testing.T) {
 // --wait checks again until everything passes: the tag that appears
 // between two checks turns the run into a pass.
 func TestWaitUntilItPasses(t *testing.T) {
-	e := fakeengine.New(t, "1.41")
-	img := fakeengine.File(t, testdata("image-1.41-graphdriver.json"))
+	e := fakeengine.Start(t, fakeengine.Docker2010)
+	img := fakeengine.JSON([]byte(appImage))
 	for range 2 {
-		e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
 		e.Register("GET", "/images/my-app:v1/json", img)
 		e.Register("GET", "/images/cloudcorp/my-app:latest/json", img)
 	}

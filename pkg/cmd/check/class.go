@@ -21,7 +21,7 @@ import (
 func runClass(ctx context.Context, opts *Options, p *check.Plan) error {
 	rs, err := class.Check(ctx, p, opts.Objectives, opts.Hosts, class.Options{
 		Open: func(h class.Host) (class.Daemon, error) {
-			return opts.OpenDaemon(dockerstate.Options{Host: h.Endpoint, Timeout: opts.Timeout})
+			return opts.OpenDaemon(dockerstate.Options{Host: h.Endpoint, HostSource: "the class's list of hosts", Timeout: opts.Timeout})
 		},
 		Concurrency: opts.Concurrency,
 		HostTimeout: hostTimeout(opts.Timeout),
@@ -79,8 +79,10 @@ func writeClassReports(opts *Options, rs []*check.Result) error {
 
 // classHosts reads the endpoints of a class from --hosts FILE or several
 // -H; none when one endpoint is checked.
-func classHosts(streams *cmdutil.IOStreams, file string, endpoints []string) ([]class.Host, error) {
+func classHosts(streams *cmdutil.IOStreams, file, contextName string, endpoints []string) ([]class.Host, error) {
 	switch {
+	case (file != "" || len(endpoints) > 1) && contextName != "":
+		return nil, cmdutil.Usagef("--context names one endpoint; a class is given by --hosts or several -H")
 	case file != "" && len(endpoints) > 0:
 		return nil, cmdutil.Usagef("--hosts and --host cannot be used together: put every endpoint in %s", file)
 	case file != "":

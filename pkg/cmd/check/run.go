@@ -33,11 +33,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(opts.Hosts) > 0 {
 		return runClass(ctx, opts, p)
 	}
-	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Timeout: opts.Timeout})
+	daemon, err := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Context: opts.Context, Timeout: opts.Timeout})
 	if err != nil {
 		return &cmdutil.UsageError{Err: err}
 	}
 	defer daemon.Close()
+	for _, w := range daemon.Target().Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "academy: warning: %s\n", report.CleanLine(w))
+	}
 	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout}
 	if opts.IO.InTTY && opts.IO.ErrTTY {
 		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
