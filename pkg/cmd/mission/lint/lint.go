@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -138,6 +140,11 @@ func Run(ctx context.Context, opts *Options) error {
 // name to show for it. Standard input is read so that Ctrl-C ends the wait.
 func read(ctx context.Context, stdin io.Reader, name string) (data []byte, shown string, err error) {
 	if name != "-" {
+		// Stat, never open, what may be a folder or a FIFO.
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+			return nil, name, fmt.Errorf("is a folder: lint its files (%s), or lint it as academy does: academy mission lint --missions %s",
+				filepath.Join(name, "*.yaml"), name)
+		}
 		data, err = mission.ReadFile(name)
 		var pe *fs.PathError
 		switch {
