@@ -22,15 +22,18 @@ const ID = "https://raw.githubusercontent.com/academy-dev/academy/main/docs/sche
 // Schema is one JSON Schema (draft-07) node. Only the keywords the mission
 // schema uses are here; maps are written sorted, so the output is stable.
 type Schema struct {
-	Schema               string             `json:"$schema,omitempty"`
-	ID                   string             `json:"$id,omitempty"`
-	Ref                  string             `json:"$ref,omitempty"`
-	Title                string             `json:"title,omitempty"`
-	Description          string             `json:"description,omitempty"`
-	Type                 any                `json:"type,omitempty"` // a name, or a list of names
-	Const                any                `json:"const,omitempty"`
-	Enum                 []any              `json:"enum,omitempty"`
-	Pattern              string             `json:"pattern,omitempty"`
+	Schema      string `json:"$schema,omitempty"`
+	ID          string `json:"$id,omitempty"`
+	Ref         string `json:"$ref,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Type        any    `json:"type,omitempty"` // a name, or a list of names
+	Const       any    `json:"const,omitempty"`
+	Enum        []any  `json:"enum,omitempty"`
+	Pattern     string `json:"pattern,omitempty"`
+	// PatternErrorMessage is what VS Code's and yaml-language-server's
+	// validators say instead of the pattern; other validators ignore it.
+	PatternErrorMessage  string             `json:"patternErrorMessage,omitempty"`
 	MinLength            *int               `json:"minLength,omitempty"`
 	MaxLength            *int               `json:"maxLength,omitempty"`
 	Minimum              *int               `json:"minimum,omitempty"`
@@ -81,24 +84,28 @@ func ptr(n int) *int { return &n }
 // testdata/missions.
 var rules = map[string]rule{
 	"apiVersion": {required: true, apply: func(s *Schema) { s.Const = mission.APIVersion }},
-	"id":         {required: true, apply: func(s *Schema) { s.Pattern = idPattern }},
+	"id":         {required: true, apply: idRule},
 	"title":      {required: true, apply: func(s *Schema) { s.MinLength = ptr(1) }},
 	"vars": {apply: func(s *Schema) {
 		s.MaxProperties = ptr(100)
-		s.PropertyNames = &Schema{Pattern: `^[A-Za-z][A-Za-z0-9_]{0,63}$`}
+		s.PropertyNames = &Schema{Pattern: `^[A-Za-z][A-Za-z0-9_]{0,63}$`,
+			PatternErrorMessage: "A variable's name is letters, digits and _, starting with a letter, at most 64."}
 		s.AdditionalProperties = &Schema{Type: "string", MaxLength: ptr(mission.MaxVarValue)}
 	}},
 	"setup.images[].ref":  {required: true},
 	"setup.images[].from": {required: true, apply: func(s *Schema) { s.Enum = []any{"builtin"} }},
 	"objectives":          {required: true, apply: func(s *Schema) { s.MinItems, s.MaxItems = ptr(1), ptr(100) }},
-	"objectives[].id":     {required: true, apply: func(s *Schema) { s.Pattern = idPattern }},
+	"objectives[].id":     {required: true, apply: idRule},
 	"objectives[].title":  {required: true, apply: func(s *Schema) { s.MinLength = ptr(1) }},
 	"objectives[].points": {apply: func(s *Schema) { s.Minimum, s.Maximum = ptr(0), ptr(1000) }},
 	"objectives[].hints":  {apply: func(s *Schema) { s.MaxItems = ptr(20) }},
 	"objectives[].checks": {required: true, apply: func(s *Schema) { s.MinItems = ptr(1) }},
 }
 
-const idPattern = `^[a-z0-9][a-z0-9-]{0,62}$`
+func idRule(s *Schema) {
+	s.Pattern = `^[a-z0-9][a-z0-9-]{0,62}$`
+	s.PatternErrorMessage = "An id is lowercase letters, digits and dashes, starting with a letter or digit, at most 63."
+}
 
 // VarUse matches a use of a variable, {{.name}}, as mission.UsedVars finds
 // them. A string that uses one is checked once expanded, so the schema
@@ -108,6 +115,7 @@ const VarUse = `\{\{\s*\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}`
 // valueType is how the schema says one of the mission's value types.
 type valueType struct {
 	description string
+	mistake     string // what a value that fails the pattern is not
 	pattern     string // of a valid value; a use of a variable is also accepted
 	not         string // a pattern no valid value matches
 	maxLength   int
@@ -118,16 +126,19 @@ type valueType struct {
 var valueTypes = map[reflect.Type]valueType{
 	reflect.TypeFor[mission.ImageRef](): {
 		description: "An image reference as docker takes it: my-app:v1, cloudcorp/my-app, localhost:5000/app@sha256:….",
+		mistake:     "Not an image reference docker takes (NAME[:TAG][@DIGEST], names lowercase), nor a use of a variable ({{.image}}).",
 		pattern:     imageRefPattern(),
 	},
 	reflect.TypeFor[mission.FileName](): {
 		description: "A file in the lab's folder (--dir), relative and without ..: my-app.tar, out/my-app.tar.",
+		mistake:     "Not a file name relative to the lab's folder (no leading /, no \\).",
 		pattern:     `^[^/\\\x00][^\\\x00]*$`,
 		not:         `(^|/)\.\.(/|$)`,
 		maxLength:   255,
 	},
 	reflect.TypeFor[mission.ContainerName](): {
 		description: "A container name as docker run --name takes it: letters, digits, _ . and -, starting with a letter or digit.",
+		mistake:     "Not a container name: letters, digits, _ . and -, starting with a letter or digit, at most 128.",
 		pattern:     `^/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`,
 	},
 }
@@ -304,6 +315,7 @@ func (vt valueType) schema() *Schema {
 	s := &Schema{Type: "string", Description: vt.description, MinLength: ptr(1)}
 	if vt.pattern != "" {
 		s.Pattern = "(?:" + vt.pattern + ")|" + VarUse
+		s.PatternErrorMessage = vt.mistake
 	}
 	if vt.not != "" {
 		s.Not = &Schema{Pattern: vt.not}
