@@ -5,6 +5,7 @@ import (
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
+	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
@@ -26,6 +27,7 @@ of a lesson ("mission") hold, and says exactly why not.`,
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
+		missioncmd.NewCmdMission(f),
 		version.NewCmdVersion(f.IOStreams),
 	)
 	return cmd

@@ -1,0 +1,3 @@
+// Package mission implements `academy mission`, the commands for mission
+// authors.
+package mission

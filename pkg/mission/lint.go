@@ -1,0 +1,121 @@
+package mission
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Lint reads a mission file as Parse and then Expand(nil) do, for
+// `academy mission lint`, but does not stop at the first rule broken: it
+// returns every problem they would find and, whenever the document could
+// be decoded, the expanded mission (nil when it could not), so the caller
+// can compile its checks and list their problems too.
+//
+// A string that uses a variable not declared, or that is empty once
+// expanded, is reported and left as written, so that a check field made of
+// it fails at the same place; a caller can drop what fails where a problem
+// is already reported. Problems found again once the variables are
+// expanded are not repeated.
+func Lint(name string, data []byte) (x *Mission, errs SpecErrors) {
+	defer func() {
+		if r := recover(); r != nil {
+			x, errs = nil, SpecErrors{{File: name, Msg: "not a valid mission document (the YAML decoder failed on it)"}}
+		}
+	}()
+	m, file, err := decode(name, data)
+	if err != nil {
+		return nil, asList(name, err)
+	}
+	m.validate(file, &errs)
+	m.validateVarUses(file, &errs)
+
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, append(errs, asList(name, err)...)
+	}
+	origins := map[*ast.StringNode]string{}
+	stringNodes(tree, func(s *ast.StringNode) {
+		if !varRef.MatchString(s.Value) {
+			return
+		}
+		orig, undeclared := s.Value, false
+		value := varRef.ReplaceAllStringFunc(orig, func(use string) string {
+			v, ok := m.Vars[varRef.FindStringSubmatch(use)[1]]
+			undeclared = undeclared || !ok
+			return v
+		})
+		empty := strings.TrimSpace(value) == ""
+		if empty && !undeclared {
+			p := s.GetToken().Position
+			errs = append(errs, &SpecError{File: name, Line: p.Line, Column: p.Column,
+				Msg: fmt.Sprintf("%s is empty once expanded%s", quoteShort(orig), describeVars(orig, m.Vars))})
+		}
+		if empty || undeclared {
+			// Left as written: what else fails at this string fails at
+			// its place, where the cause is already reported.
+			return
+		}
+		s.Value = value
+		origins[s] = orig
+	})
+	x, err = decodeFile(name, tree)
+	if err != nil {
+		return nil, append(errs, asList(name, err)...)
+	}
+	x.raw, x.expanded, x.Vars = data, true, m.Vars
+	var again SpecErrors
+	x.validate(tree, &again)
+	for i, img := range x.Setup.Images {
+		if err := img.Ref.Validate(); err != nil {
+			collector{name: name, file: tree, errs: &again}.at(fmt.Sprintf("$.setup.images[%d].ref", i), "setup image: %v", err)
+		}
+	}
+	errs = appendNew(errs, again)
+	for i := range x.Objectives {
+		for j := range x.Objectives[i].Checks {
+			c := &x.Objectives[i].Checks[j]
+			c.origins, c.vars = origins, x.Vars
+		}
+	}
+	return x, errs
+}
+
+// appendNew adds to errs the errors of more at a place errs has no error
+// for yet: a rule that fails on the file as written and again once
+// expanded is one problem, and the first message names its cause.
+func appendNew(errs, more SpecErrors) SpecErrors {
+	type place struct{ line, col int }
+	seen := map[place]bool{}
+	for _, e := range errs {
+		seen[place{e.Line, e.Column}] = true
+	}
+	for _, e := range more {
+		if !seen[place{e.Line, e.Column}] || e.Line == 0 {
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+// Read returns the file's bytes as Load reads them: a regular file, at most
+// MaxFileSize bytes.
+func (f File) Read() ([]byte, error) { return readLimited(f.src.fsys, f.base) }
+
+func asList(name string, err error) SpecErrors {
+	var list SpecErrors
+	if errors.As(err, &list) {
+		return list
+	}
+	var one *SpecError
+	if errors.As(err, &one) {
+		return SpecErrors{one}
+	}
+	return SpecErrors{{File: name, Msg: err.Error()}}
+}
+
+// UsedVars lists the variables s uses ({{.name}}), in order of first use.
+func UsedVars(s string) []string { return usedVars(s) }
