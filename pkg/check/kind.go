@@ -129,15 +129,29 @@ func compile(c *mission.Check) (Spec, error) {
 	if err := c.Decode(spec); err != nil {
 		return nil, err
 	}
+	// The fields' own rules and the kind's rules between fields are both
+	// reported: an author fixes everything in one go.
+	var errs mission.SpecErrors
 	if err := validateFields(c, spec); err != nil {
-		return nil, err
+		errs = append(errs, asSpecErrors(err)...)
 	}
 	if v, ok := spec.(validator); ok {
 		if err := v.Validate(c); err != nil {
-			return nil, err
+			errs = append(errs, asSpecErrors(err)...)
 		}
 	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
 	return spec, nil
+}
+
+// article is "an" before a vowel, "a" otherwise: "an image check".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // valueType is a field type that knows its valid values (mission.ImageRef,
@@ -160,7 +174,7 @@ func validateFields(c *mission.Check, spec Spec) error {
 		fv := v.Field(i)
 		if fv.IsZero() {
 			if f.Tag.Get("check") == "required" {
-				errs = append(errs, c.Errorf("", "a %s check needs %s", c.Kind, name))
+				errs = append(errs, c.Errorf("", "%s %s check needs %s", article(c.Kind), c.Kind, name))
 			}
 			continue
 		}

@@ -246,7 +246,7 @@ func (c *Check) UnmarshalYAML(node ast.Node) error {
 	case *ast.NullNode:
 		c.fields = nil
 	default:
-		return &posError{tk: kv.Value.GetToken(), msg: fmt.Sprintf("the fields of a %s check are a mapping, e.g. %s: {…}", c.Kind, c.Kind)}
+		return &posError{tk: kv.Value.GetToken(), msg: fmt.Sprintf("the fields of the %s check are a mapping, e.g. %s: {…}", c.Kind, c.Kind)}
 	}
 	return nil
 }

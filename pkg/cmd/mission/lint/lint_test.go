@@ -106,6 +106,7 @@ var corpusTests = map[string][]want{
 		w("16:9", `objective id "multi-tag" is used twice`),
 		w("18:13", "points must be between 0 and 1000"),
 		w("20:25", `path: "/tmp/my-app.tar" must name a file inside the lab's folder`),
+		w("20:57", "matchesDaemon needs contains"),
 		w("21:9", `unknown check kind "answr"`),
 	},
 
@@ -284,11 +285,11 @@ func TestSeveralFilesAndTheSummary(t *testing.T) {
 
 	f, out2, _ := factory(nil, nil)
 	err := execute(f, good, broken, missing, warned)
-	if got, want := err.Error(), "7 errors and 3 warnings in 3 of 4 files"; got != want {
+	if got, want := err.Error(), "8 errors and 3 warnings in 3 of 4 files"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 	lines := strings.Split(strings.TrimSpace(out2.String()), "\n")
-	if len(lines) != 10 || !strings.HasPrefix(lines[0], broken+":") || lines[8] != missing+": no such file" || !strings.HasPrefix(lines[9], warned+":") {
+	if len(lines) != 11 || !strings.HasPrefix(lines[0], broken+":") || lines[9] != missing+": no such file" || !strings.HasPrefix(lines[10], warned+":") {
 		t.Errorf("output, want the files' problems in the order given:\n%s", out2)
 	}
 	if cmdutil.ExitCode(err) != 2 {
