@@ -105,7 +105,7 @@ objectives:
 		`greet.yaml:9:33: sameAs: "Not Valid" is not a valid image reference`,
 		`greet.yaml:10:47: matchesDaemon needs contains`,
 		`greet.yaml:11:33: absent: an image that must not exist can have nothing else checked`,
-		`greet.yaml:12:9: a answer check needs repoDigestOf`,
+		`greet.yaml:12:9: an answer check needs repoDigestOf`,
 		`greet.yaml:13:35: platform "amd64": expected os/arch`,
 		`greet.yaml:14:25: unknown field "colour"`,
 	}
