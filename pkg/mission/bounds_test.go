@@ -122,3 +122,26 @@ func TestValueTypes(t *testing.T) {
 		}
 	}
 }
+
+// Keys and scalars are checked against the types, in the file's order: the
+// same unknown key is named every time, with the field it was likely meant
+// to be, and a number where text is wanted is an error, not a conversion.
+func TestStrictKeysAndTypes(t *testing.T) {
+	tests := []struct{ from, to, want string }{
+		{"    points: 2", "    pionts: 2\n    foo: 1", `demo.yaml:8:5: unknown field "pionts" (did you mean points?)`},
+		{"    points: 2", `    points: "2"`, `demo.yaml:8:13: expected a whole number, not the text "2"`},
+		{"title: Demo", "title: 5", `demo.yaml:3:8: expected text, not the number 5 — quote it: "5"`},
+		{`sameAs: "{{.image}}"`, `sameAs: {{.image}}`, `quote values that use variables`},
+	}
+	for _, tt := range tests {
+		for range 5 { // the decoder's map order must not show
+			_, err := Parse("demo.yaml", []byte(strings.Replace(valid, tt.from, tt.to, 1)))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("%s → %s: err = %v, want %q", tt.from, tt.to, err, tt.want)
+			}
+		}
+	}
+	if got := Distance("pionts", "points"); got != 1 {
+		t.Errorf("Distance(pionts, points) = %d, want 1", got)
+	}
+}

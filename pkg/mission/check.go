@@ -2,6 +2,7 @@ package mission
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -14,6 +15,10 @@ import (
 func (c *Check) Decode(v any) error {
 	if c.fields == nil {
 		return nil
+	}
+	var errs SpecErrors
+	if strictErrors(c.source, c.fields, reflect.TypeOf(v), &errs); len(errs) > 0 {
+		return errs
 	}
 	if err := yaml.NodeToValue(c.fields, v, yaml.DisallowUnknownField()); err != nil {
 		return specError(c.source, err)

@@ -3,6 +3,7 @@ package mission
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -116,6 +117,10 @@ func decodeFile(name string, file *ast.File) (*Mission, error) {
 	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
 		return nil, &SpecError{File: name, Msg: "the file is empty; a mission starts with apiVersion: " + APIVersion}
 	}
+	var errs SpecErrors
+	if strictErrors(name, file.Docs[0].Body, reflect.TypeFor[Mission](), &errs); len(errs) > 0 {
+		return nil, errs
+	}
 	if err := yaml.NodeToValue(file.Docs[0].Body, &m, yaml.DisallowUnknownField()); err != nil {
 		return nil, specError(name, err)
 	}
@@ -199,6 +204,10 @@ func specError(name string, err error) error {
 		p := ye.GetToken().Position
 		return &SpecError{File: name, Line: p.Line, Column: p.Column, Msg: hintQuotes(ye.GetMessage(), ye.GetToken())}
 	}
+	var es SpecErrors
+	if errors.As(err, &es) {
+		return es
+	}
 	var pe *posError
 	if errors.As(err, &pe) {
 		e := &SpecError{File: name, Msg: pe.msg}
@@ -213,7 +222,8 @@ func specError(name string, err error) error {
 // hintQuotes adds the likely fix when a variable was written unquoted:
 // ref: {{.image}} is a YAML mapping, not a string.
 func hintQuotes(msg string, tk *token.Token) string {
-	if tk != nil && strings.Contains(tk.Origin+tk.Value, "{{") || strings.Contains(msg, "{{") {
+	unquoted := func(t *token.Token) bool { return t != nil && t.Value == "{" && t.Next != nil && t.Next.Value == "{" }
+	if tk != nil && (unquoted(tk) || unquoted(tk.Prev)) {
 		return msg + ` (quote values that use variables: "{{.image}}")`
 	}
 	return msg
@@ -259,7 +269,7 @@ type pathError struct {
 // position finds the line and column of the node at path, or of its
 // nearest ancestor that exists.
 func position(file *ast.File, path string) (int, int) {
-	for path != "" {
+	for path != "" && path != "$" {
 		if p, err := yaml.PathString(path); err == nil {
 			if node, err := p.FilterFile(file); err == nil && node != nil {
 				tk := node.GetToken()
@@ -272,7 +282,7 @@ func position(file *ast.File, path string) (int, int) {
 		}
 		path = path[:i]
 	}
-	return 0, 0
+	return 1, 1 // the document itself: what is missing belongs at its top
 }
 
 // collector gathers validation errors with their positions.
@@ -303,9 +313,9 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 	if len(m.Vars) > maxVars {
 		c.at("$.vars", "a mission has at most %d variables", maxVars)
 	}
-	for name := range m.Vars {
+	for _, name := range m.VarNames() {
 		if !varName.MatchString(name) {
-			c.at("$.vars", "variable name %q must be letters, digits and _, starting with a letter", name)
+			c.at("$.vars."+name, "variable name %q must be letters, digits and _, starting with a letter", name)
 		}
 	}
 	for i, img := range m.Setup.Images {
@@ -323,17 +333,19 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 	case len(m.Objectives) > maxObjectives:
 		c.at("$.objectives", "a mission has at most %d objectives", maxObjectives)
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{} // objective id → its index
 	checks := 0
 	for i, o := range m.Objectives {
 		at := fmt.Sprintf("$.objectives[%d]", i)
 		if !idPattern.MatchString(o.ID) {
 			c.at(at+".id", "objective id %q must be lowercase letters, digits and dashes", o.ID)
 		}
-		if seen[o.ID] {
-			c.at(at+".id", "objective id %q is used twice", o.ID)
+		if first, dup := seen[o.ID]; dup {
+			line, _ := position(file, fmt.Sprintf("$.objectives[%d].id", first))
+			c.at(at+".id", "objective id %q is used twice (first on line %d)", o.ID, line)
+		} else {
+			seen[o.ID] = i
 		}
-		seen[o.ID] = true
 		if o.Title == "" {
 			c.at(at, "objective %s needs a title", o.ID)
 		}

@@ -22,7 +22,7 @@ type ImageRef string
 // Validate says why r is not a reference docker would accept.
 func (r ImageRef) Validate() error {
 	if _, err := reference.ParseNormalizedNamed(string(r)); err != nil {
-		return fmt.Errorf("%q is not a valid image reference: %s", string(r), refReason(err))
+		return fmt.Errorf("%s is not a valid image reference: %s", quoteShort(string(r)), refReason(err))
 	}
 	return nil
 }
@@ -56,9 +56,9 @@ func (f FileName) Validate() error {
 	case strings.ContainsRune(s, 0):
 		return errors.New("a file name cannot hold a NUL byte")
 	case len(s) > 255:
-		return fmt.Errorf("%q is longer than 255 bytes", s)
+		return fmt.Errorf("%s is longer than 255 bytes", quoteShort(s))
 	case !filepath.IsLocal(s) || strings.Contains(s, `\`):
-		return fmt.Errorf("%q must name a file inside the lab's folder (relative, without ..)", s)
+		return fmt.Errorf("%s must name a file inside the lab's folder (relative, without ..)", quoteShort(s))
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ type ContainerName string
 // Validate says why n is not a name the daemon would accept.
 func (n ContainerName) Validate() error {
 	if !containerName.MatchString(string(n)) {
-		return fmt.Errorf("%q is not a valid container name: letters, digits, _ . and -, starting with a letter or digit", string(n))
+		return fmt.Errorf("%s is not a valid container name: letters, digits, _ . and -, starting with a letter or digit", quoteShort(string(n)))
 	}
 	return nil
 }

@@ -72,9 +72,9 @@ func (m *Mission) validateVarUses(file *ast.File, errs *SpecErrors) {
 			}
 		}
 	})
-	for name, v := range m.Vars {
-		if len(v) > MaxVarValue {
-			*errs = append(*errs, &SpecError{File: m.Source, Msg: fmt.Sprintf("variable %s is longer than %d bytes", name, MaxVarValue)})
+	for _, name := range m.VarNames() {
+		if len(m.Vars[name]) > MaxVarValue {
+			collector{name: m.Source, file: file, errs: errs}.at("$.vars."+name, "variable %s is longer than %d bytes", name, MaxVarValue)
 		}
 	}
 }

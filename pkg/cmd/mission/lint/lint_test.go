@@ -36,7 +36,7 @@ var corpusTests = map[string][]want{
 	"yaml-syntax":       {w("17:16", "could not find flow mapping end token '}'")},
 	"unknown-field":     {w("11:5", `unknown field "pionts"`)},
 	"duplicate-key":     {w("5:1", `mapping key "title" already defined at [4:1]`)},
-	"wrong-type":        {w("11:13", "cannot unmarshal string")},
+	"wrong-type":        {w("11:13", `expected a whole number, not the text "one"`)},
 	"unquoted-variable": {w("17:51", `quote values that use variables: "{{.image}}"`)},
 	"anchor-alias":      {w("6:10", "anchors, aliases and merge keys (&, *, <<) are not allowed")},
 	"yaml-tag":          {w("4:8", "YAML tags (!!str) are not allowed")},
@@ -50,7 +50,7 @@ var corpusTests = map[string][]want{
 	// The mission's own rules.
 	"api-version":              {w("2:13", `apiVersion must be "academy/v1", not "academy/v2"`)},
 	"mission-id":               {w("3:5", `id "Mission_ID" must be lowercase letters, digits and dashes`)},
-	"missing-title":            {w("2:11", "title is required")},
+	"missing-title":            {w("1:1", "title is required")},
 	"no-objectives":            {w("5:13", "a mission needs at least one objective")},
 	"objective-id":             {w("9:9", `objective id "Multi Tag" must be lowercase letters, digits and dashes`)},
 	"duplicate-objective-id":   {w("18:9", `objective id "multi-tag" is used twice`)},
@@ -59,11 +59,11 @@ var corpusTests = map[string][]want{
 	"too-many-hints":           {w("12:7", "an objective has at most 20 hints")},
 	"objective-without-checks": {w("16:13", "objective multi-tag needs at least one check")},
 	"variable-name": {
-		w("6:8", `variable name "my-image" must be letters, digits and _, starting with a letter`),
 		w("8:3", "warning: variable my-image is declared but never used"),
+		w("8:13", `variable name "my-image" must be letters, digits and _, starting with a letter`),
 	},
 	"variable-too-long": {
-		w("", "variable repo is longer than 1024 bytes"),
+		w("7:9", "variable repo is longer than 1024 bytes"),
 		w("17:22", "is not a valid image reference: the name is too long"),
 	},
 	"unknown-variable":        {w("17:22", "unknown variable repository; declare it under vars")},
@@ -76,7 +76,7 @@ var corpusTests = map[string][]want{
 	"unknown-kind":            {w("17:9", `unknown check kind "imag" (kinds: `)},
 	"kind-missing-option":     {w("17:9", "check needs ref")},
 	"kind-unknown-option":     {w("17:64", `unknown field "colour"`)},
-	"kind-option-type":        {w("17:76", "cannot unmarshal string")},
+	"kind-option-type":        {w("17:76", `expected true or false, not the text "yes"`)},
 	"invalid-image-reference": {w("17:50", `sameAs: "My-App:v1" is not a valid image reference: names are lowercase`)},
 	"invalid-image-reference-from-variable": {
 		w("17:50", `sameAs: "My-App:v1" is not a valid image reference: names are lowercase ("{{.image}}" as written (image = "My-App:v1"))`),
