@@ -43,6 +43,9 @@ type Options struct {
 	Hosts []class.Host
 	// Concurrency bounds the hosts of a class checked at once.
 	Concurrency int
+	// Watch stays after the first check and checks again on every change
+	// of the daemon or the lab's files, until everything passes.
+	Watch bool
 	// Wait, when positive, checks again until everything passes or it
 	// has gone by.
 	Wait time.Duration
@@ -115,6 +118,9 @@ error, 130 interrupted.`,
 			if len(hosts) == 1 && hostsFile == "" {
 				opts.Host = hosts[0]
 			}
+			if opts.Watch && (opts.Wait > 0 || len(opts.Hosts) > 0) {
+				return cmdutil.Usagef("--watch follows one endpoint until everything passes; it goes with neither --wait nor a class")
+			}
 			if opts.Wait < 0 {
 				return cmdutil.Usagef("--wait must be positive")
 			}
@@ -146,6 +152,7 @@ error, 130 interrupted.`,
 	fl.StringArrayVarP(&hosts, "host", "H", nil, "Docker endpoint `URL`: unix://, tcp:// or ssh:// (default: as the docker CLI: DOCKER_HOST, contexts, the platform's socket); several make a class")
 	fl.StringVar(&opts.Context, "context", "", "the docker CLI context `NAME` to check (as docker --context)")
 	fl.StringVar(&hostsFile, "hosts", "", "check every endpoint in `FILE` ('[NAME] ENDPOINT [ID=ANSWER...]' lines, '#' comments), concurrently; -C may use {name}")
+	fl.BoolVar(&opts.Watch, "watch", false, "stay, and check again on every change of the daemon or the lab's files; with -o json, one report per line")
 	fl.DurationVar(&opts.Wait, "wait", 0, "check again until everything passes or `DURATION` runs out")
 	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")

@@ -51,13 +51,16 @@ func Run(ctx context.Context, opts *Options) error {
 			return got, err
 		}
 	}
-	res, err := runOnce(ctx, runner, p, opts, daemon.Host())
+	if opts.Watch {
+		return runWatch(ctx, opts, p, daemon, runner)
+	}
+	res, err := runOnce(ctx, runner, p, opts.Objectives, daemon.Host())
 	if opts.Wait > 0 {
 		res, err = waitForPass(ctx, opts.Wait, res, err, func(res *check.Result, err error) bool {
 			return err == nil && verdict(res, opts, daemon.Host()) == nil
 		}, func() (*check.Result, error) {
 			runner.Ask = nil
-			return runOnce(ctx, runner, p, opts, daemon.Host())
+			return runOnce(ctx, runner, p, opts.Objectives, daemon.Host())
 		})
 	}
 	if errors.Is(err, context.Canceled) {
@@ -76,11 +79,11 @@ func Run(ctx context.Context, opts *Options) error {
 
 // runOnce checks once. When the daemon cannot be reached, the result still
 // says why, for the report files, and the error is a *check.DaemonError.
-func runOnce(ctx context.Context, runner *check.Runner, p *check.Plan, opts *Options, host string) (*check.Result, error) {
-	res, err := runner.Run(ctx, p, opts.Objectives)
+func runOnce(ctx context.Context, runner *check.Runner, p *check.Plan, only []string, host string) (*check.Result, error) {
+	res, err := runner.Run(ctx, p, only)
 	var unreachable *check.DaemonError
 	if errors.As(err, &unreachable) {
-		return check.Unreachable(p, opts.Objectives, dockerstate.Endpoint{Host: host}, err), err
+		return check.Unreachable(p, only, dockerstate.Endpoint{Host: host}, err), err
 	}
 	return res, err
 }
