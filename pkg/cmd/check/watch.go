@@ -36,13 +36,13 @@ type change struct {
 
 // watcher re-checks the objectives a change can affect and redraws.
 type watcher struct {
-	opts    *Options
-	plan    *check.Plan
-	runner  *check.Runner
-	daemon  *dockerstate.Daemon
-	current *check.Result
-	watches map[string]check.Watch // by objective id
-	watchAll map[string]bool       // objectives whose checks do not say what they read
+	opts     *Options
+	plan     *check.Plan
+	runner   *check.Runner
+	daemon   *dockerstate.Daemon
+	current  *check.Result
+	watches  map[string]check.Watch // by objective id
+	watchAll map[string]bool        // objectives whose checks do not say what they read
 }
 
 // runWatch checks, then stays: it follows the daemon's events and the lab's
