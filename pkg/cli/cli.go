@@ -38,8 +38,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 }
 
 func printError(w io.Writer, err error) {
+	var shown *cmdutil.ShownError
 	switch {
-	case err == nil, errors.Is(err, cmdutil.ErrFailed):
+	case err == nil, errors.Is(err, cmdutil.ErrFailed), errors.As(err, &shown):
 		return
 	case errors.Is(err, cmdutil.ErrInterrupted):
 		fmt.Fprintln(w, "academy: interrupted")

@@ -40,3 +40,11 @@ type DaemonError struct{ Err error }
 
 func (e *DaemonError) Error() string { return e.Err.Error() }
 func (e *DaemonError) Unwrap() error { return e.Err }
+
+// ShownError is an error the command has already shown the user in its
+// own output: it decides the exit code as Err does, and is not printed
+// again.
+type ShownError struct{ Err error }
+
+func (e *ShownError) Error() string { return e.Err.Error() }
+func (e *ShownError) Unwrap() error { return e.Err }

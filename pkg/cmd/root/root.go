@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
+	"github.com/academy-dev/academy/pkg/cmd/doctor"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
 	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
 	"github.com/academy-dev/academy/pkg/cmd/version"
@@ -26,6 +27,7 @@ of a lesson ("mission") hold, and says exactly why not.`,
 	})
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
+		doctor.NewCmdDoctor(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
 		missioncmd.NewCmdMission(f),
 		version.NewCmdVersion(f.IOStreams),
