@@ -1,13 +1,10 @@
 package testdocker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,17 +41,11 @@ var probeOnce = sync.OnceValue(probe)
 func probe() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}")
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := dockerCLI(ctx, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
-		if msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); msg != "" {
-			return fmt.Errorf("docker version: %s", msg)
-		}
-		return fmt.Errorf("docker version: %w", err)
+		return err
 	}
-	if strings.TrimSpace(string(out)) == "" {
+	if len(out) == 0 {
 		return fmt.Errorf("docker version: no server version")
 	}
 	return nil
