@@ -6,11 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -237,36 +235,6 @@ func (l *Lab) removeLater(ref string) {
 			l.t.Errorf("removing %s: %v", ref, err)
 		}
 	})
-}
-
-// Snapshot describes every image (ID, tags, digests) and container (ID,
-// image, state) on the daemon, one per line, sorted: two equal snapshots
-// mean nothing changed.
-func (l *Lab) Snapshot() string {
-	l.t.Helper()
-	ctx, cancel := l.ctx()
-	defer cancel()
-	imgs, err := l.API.ImageList(ctx, client.ImageListOptions{All: true})
-	if err != nil {
-		l.t.Fatalf("listing images: %v", err)
-	}
-	ctrs, err := l.API.ContainerList(ctx, client.ContainerListOptions{All: true})
-	if err != nil {
-		l.t.Fatalf("listing containers: %v", err)
-	}
-	var lines []string
-	for _, i := range imgs.Items {
-		tags := append([]string(nil), i.RepoTags...)
-		digests := append([]string(nil), i.RepoDigests...)
-		sort.Strings(tags)
-		sort.Strings(digests)
-		lines = append(lines, fmt.Sprintf("image %s tags=%v digests=%v", i.ID, tags, digests))
-	}
-	for _, c := range ctrs.Items {
-		lines = append(lines, fmt.Sprintf("container %s image=%s state=%s", c.ID, c.ImageID, c.State))
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }
 
 func write(t testing.TB, path, content string) {
