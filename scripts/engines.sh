@@ -229,7 +229,7 @@ remove() {
 	[ -d "$d" ] || return 0
 	for f in $(pidfiles_of "$e"); do stop "$f"; done
 	# Deepest first; lazily, so a busy mount cannot keep the folder.
-	findmnt -rn -o TARGET | grep -F "$d/" | sort -r | while read -r m; do
+	for m in $(findmnt -rn -o TARGET | grep -F "$d/" | sort -r || true); do
 		umount -l "$m" 2>/dev/null || true
 	done
 	rm -rf "$d" 2>/dev/null || { sleep 1; rm -rf "$d"; }
@@ -329,7 +329,7 @@ down)
 	exec 8>"$state.lock"
 	flock -w 120 8 || die "another up/down holds $state.lock"
 	for e in $engines; do remove "$e"; done
-	rmdir "$state" 2>/dev/null || true
+	if rmdir "$state" 2>/dev/null; then rm -f "$state.lock"; fi
 	;;
 logs)
 	for e in $(engines_from_args "$@"); do logs_of "$e"; done
