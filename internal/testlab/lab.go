@@ -208,7 +208,8 @@ func (l *Lab) Pulled(name, payload string) (ref, repoDigest string) {
 		l.t.Fatalf("docker push %s: %v", ref, err)
 	}
 	// Drop the local name, so the pull is a real one that records the
-	// digest; the build's container keeps the image itself alive.
+	// digest (where the name was the image's only one, the image goes too,
+	// and the pull brings it back).
 	l.Untag(ref)
 	pull, err := l.API.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: emptyAuth})
 	if err == nil {
