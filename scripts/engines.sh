@@ -202,8 +202,13 @@ tmp_dir = "$d/tmp"
 [network]
 network_config_dir = "$d/networks"
 EOF
+	# Podman keeps a blob cache in /var/lib/containers/cache whatever its
+	# root: in a mount namespace of its own, that folder is one of ours.
+	mkdir -p "$d/var-lib-containers" /var/lib/containers
 	CONTAINERS_REGISTRIES_CONF=$d/registries.conf CONTAINERS_STORAGE_CONF=$d/storage.conf \
 		CONTAINERS_CONF=$d/containers.conf \
+		unshare --mount --propagation private \
+		sh -c 'mount --bind "$0" /var/lib/containers && exec "$@"' "$d/var-lib-containers" \
 		podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" --storage-driver vfs \
 		--cgroup-manager cgroupfs --events-backend file --network-config-dir "$d/networks" \
 		system service --time=0 "unix://$(sock_of podman)" >"$d/podman.log" 2>&1 8>&- 9>&- &

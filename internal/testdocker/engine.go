@@ -1,11 +1,9 @@
 package testdocker
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"os/exec"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,69 +81,65 @@ func Describe(t testing.TB) Engine {
 
 var describeOnce = sync.OnceValues(describe)
 
-// versionInfo holds the fields of `docker version`'s server part that tell
-// engines apart.
+// versionInfo holds the fields of Docker's /version that name it.
 type versionInfo struct {
 	Version    string
 	APIVersion string `json:"ApiVersion"`
-	Components []struct{ Name, Version string }
+}
+
+// infoInfo holds the field of /info that names Docker's image store.
+type infoInfo struct {
+	DriverStatus [][2]string
 }
 
 func describe() (Engine, error) {
+	e, err := endpointFromEnv()
+	if err != nil {
+		return Engine{}, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := dockerCLI(ctx, "version", "--format", "{{json .Server}}")
+	ping, err := e.get(ctx, "/_ping", nil)
 	if err != nil {
 		return Engine{}, err
+	}
+	if eng, ok := podmanFromPing(ping); ok {
+		return eng, nil
 	}
 	var v versionInfo
-	if err := json.Unmarshal(out, &v); err != nil {
-		return Engine{}, fmt.Errorf("docker version: %w", err)
-	}
-	driverStatus, err := dockerCLI(ctx, "info", "--format", "{{json .DriverStatus}}")
-	if err != nil {
+	if _, err := e.get(ctx, "/version", &v); err != nil {
 		return Engine{}, err
 	}
-	var status [][2]string
-	if err := json.Unmarshal(driverStatus, &status); err != nil {
-		return Engine{}, fmt.Errorf("docker info: DriverStatus: %w", err)
+	var info infoInfo
+	if _, err := e.get(ctx, "/info", &info); err != nil {
+		return Engine{}, err
 	}
-	return classify(v, status), nil
+	return docker(v, info), nil
 }
 
-// classify tells the engine from what it says of itself: Podman names its
-// component "Podman Engine" in /version; Docker's containerd store reports
-// driver-type io.containerd.snapshotter.v1 in /info's DriverStatus.
-func classify(v versionInfo, driverStatus [][2]string) Engine {
-	e := Engine{Product: Docker, Version: v.Version, APIVersion: v.APIVersion, Store: StoreGraphdriver}
-	for _, c := range v.Components {
-		if strings.HasPrefix(c.Name, "Podman") {
-			e.Product, e.Store = Podman, StoreContainersStorage
-			return e
-		}
+// podmanFromPing tells Podman by the headers of its ping: "Server:
+// Libpod/4.3.1 (linux)" and "Libpod-Api-Version: 4.3.1".
+func podmanFromPing(h http.Header) (Engine, bool) {
+	version := h.Get("Libpod-Api-Version")
+	if version == "" && !strings.HasPrefix(h.Get("Server"), "Libpod/") {
+		return Engine{}, false
 	}
-	for _, kv := range driverStatus {
+	if version == "" {
+		version, _, _ = strings.Cut(strings.TrimPrefix(h.Get("Server"), "Libpod/"), " ")
+	}
+	return Engine{Product: Podman, Version: version, APIVersion: h.Get("Api-Version"), Store: StoreContainersStorage}, true
+}
+
+// docker describes a Docker engine: its containerd image store reports
+// driver-type io.containerd.snapshotter.v1 in /info's DriverStatus.
+func docker(v versionInfo, info infoInfo) Engine {
+	e := Engine{Product: Docker, Version: v.Version, APIVersion: v.APIVersion, Store: StoreGraphdriver}
+	for _, kv := range info.DriverStatus {
 		if kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
 			e.Store = StoreContainerd
 		}
 	}
 	return e
-}
-
-// dockerCLI runs the docker CLI and returns its output, or an error with
-// the first line of what it said.
-func dockerCLI(ctx context.Context, args ...string) ([]byte, error) {
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); msg != "" {
-			return nil, fmt.Errorf("docker %s: %s", args[0], msg)
-		}
-		return nil, fmt.Errorf("docker %s: %w", args[0], err)
-	}
-	return bytes.TrimSpace(out), nil
 }
 
 // compareAPI compares two "MAJOR.MINOR" API versions.
