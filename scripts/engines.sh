@@ -233,6 +233,15 @@ remove() {
 	local e=$1 d=$state/$1 f m
 	[ -d "$d" ] || return 0
 	for f in $(pidfiles_of "$e"); do stop "$f"; done
+	# What they started and left behind (dockerd's own containerd, if dockerd
+	# had to be killed): engine processes whose command line names this folder.
+	for f in /proc/[0-9]*; do
+		case $(cat "$f/comm" 2>/dev/null) in containerd | dockerd | podman | conmon | containerd-shim*) ;; *) continue ;; esac
+		if tr '\0' ' ' <"$f/cmdline" 2>/dev/null | grep -qF "$d/"; then
+			say "stopping ${f#/proc/} left by $e"
+			kill -KILL "${f#/proc/}" 2>/dev/null || true
+		fi
+	done
 	# Deepest first; lazily, so a busy mount cannot keep the folder.
 	for m in $(findmnt -rn -o TARGET | grep -F "$d/" | sort -r || true); do
 		umount -l "$m" 2>/dev/null || true
