@@ -290,70 +290,77 @@ engines_from_args() {
 
 need_root() { [ "$(id -u)" = 0 ] || die "dockerd and podman's service need root here; run as root"; }
 
-cmd=${1:-}
-[ $# -gt 0 ] && shift
-case $cmd in
-up)
-	need_root
-	engines=$(engines_from_args "$@")
-	for tool in curl findmnt flock; do command -v $tool >/dev/null || die "$tool is needed"; done
-	case " $engines " in *" docker29-"*)
-		command -v containerd >/dev/null || die "containerd is needed (apt-get install containerd)"
-		build
-		;;
-	esac
-	case " $engines " in *" podman "*)
-		command -v podman >/dev/null || die "podman is needed (apt-get install podman)"
-		;;
-	esac
-	mkdir -p "$state"
-	exec 8>"$state.lock"
-	flock -w 120 8 || die "another up/down holds $state.lock"
-	for e in $engines; do up_one "$e" || true; done
-	failed=()
-	for e in $engines; do
-		if wait_for "$e"; then
-			echo "$e unix://$(sock_of "$e")"
-		else
-			failed+=("$e")
-		fi
-	done
-	if [ ${#failed[@]} -gt 0 ]; then
-		for e in "${failed[@]}"; do
-			say "$e did not answer within ${wait_s}s; its logs:"
-			logs_of "$e"
+# Everything runs from main, so bash has read the whole file before the
+# first command: editing this script while a build runs cannot break it.
+main() {
+	cmd=${1:-}
+	[ $# -gt 0 ] && shift
+	case $cmd in
+	up)
+		need_root
+		engines=$(engines_from_args "$@")
+		for tool in curl findmnt flock; do command -v $tool >/dev/null || die "$tool is needed"; done
+		case " $engines " in *" docker29-"*)
+			command -v containerd >/dev/null || die "containerd is needed (apt-get install containerd)"
+			build
+			;;
+		esac
+		case " $engines " in *" podman "*)
+			command -v podman >/dev/null || die "podman is needed (apt-get install podman)"
+			;;
+		esac
+		mkdir -p "$state"
+		exec 8>"$state.lock"
+		flock -w 120 8 || die "another up/down holds $state.lock"
+		for e in $engines; do up_one "$e" || true; done
+		failed=()
+		for e in $engines; do
+			if wait_for "$e"; then
+				echo "$e unix://$(sock_of "$e")"
+			else
+				failed+=("$e")
+			fi
 		done
-		die "not up: ${failed[*]}"
-	fi
-	;;
-hosts)
-	rc=0
-	for e in $(engines_from_args "$@"); do
-		if running "$e"; then echo "$e unix://$(sock_of "$e")"; else
-			say "$e is not up"
-			rc=1
+		if [ ${#failed[@]} -gt 0 ]; then
+			for e in "${failed[@]}"; do
+				say "$e did not answer within ${wait_s}s; its logs:"
+				logs_of "$e"
+			done
+			die "not up: ${failed[*]}"
 		fi
-	done
-	exit $rc
-	;;
-down)
-	need_root
-	engines=$(engines_from_args "$@")
-	[ -d "$state" ] || exit 0
-	exec 8>"$state.lock"
-	flock -w 120 8 || die "another up/down holds $state.lock"
-	for e in $engines; do remove "$e"; done
-	if rmdir "$state" 2>/dev/null; then rm -f "$state.lock"; fi
-	;;
-logs)
-	for e in $(engines_from_args "$@"); do logs_of "$e"; done
-	;;
-build)
-	build
-	echo "$dockerd29"
-	;;
-*)
-	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
-	exit 2
-	;;
-esac
+		;;
+	hosts)
+		rc=0
+		for e in $(engines_from_args "$@"); do
+			if running "$e"; then echo "$e unix://$(sock_of "$e")"; else
+				say "$e is not up"
+				rc=1
+			fi
+		done
+		exit $rc
+		;;
+	down)
+		need_root
+		engines=$(engines_from_args "$@")
+		[ -d "$state" ] || exit 0
+		exec 8>"$state.lock"
+		flock -w 120 8 || die "another up/down holds $state.lock"
+		for e in $engines; do remove "$e"; done
+		if rmdir "$state" 2>/dev/null; then rm -f "$state.lock"; fi
+		;;
+	logs)
+		for e in $(engines_from_args "$@"); do logs_of "$e"; done
+		;;
+	build)
+		build
+		echo "$dockerd29"
+		;;
+	*)
+		sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"
+exit
