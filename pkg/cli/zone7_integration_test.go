@@ -128,6 +128,29 @@ func TestZone7MultiTag(t *testing.T) {
 	}
 }
 
+// TestZone7Endpoint checks that the report names the engine it checked as
+// the engine names itself.
+func TestZone7Endpoint(t *testing.T) {
+	z := newZone7(t)
+	_, rep, _ := z.check(t, "multi-tag")
+	if rep.Endpoint.ServerVersion != z.engine.Version {
+		t.Errorf("endpoint serverVersion %q, want %q (%s)", rep.Endpoint.ServerVersion, z.engine.Version, z.engine)
+	}
+	if z.engine.Podman() {
+		// Product bug (issue 10 item 2): pkg/dockerstate's Endpoint calls
+		// Podman 4.3.1 a Docker with a "graphdriver" image store, and the
+		// report has no field that says Podman. Remove this skip with the fix.
+		t.Skipf("on %s: the report says image store %q and does not name Podman", z.engine, rep.Endpoint.ImageStore)
+		if rep.Endpoint.ImageStore == "graphdriver" || rep.Endpoint.ImageStore == "containerd" {
+			t.Errorf("endpoint imageStore %q on %s: Podman's store is neither", rep.Endpoint.ImageStore, z.engine)
+		}
+		return
+	}
+	if rep.Endpoint.ImageStore != string(z.engine.Store) {
+		t.Errorf("endpoint imageStore %q, want %q (%s)", rep.Endpoint.ImageStore, z.engine.Store, z.engine)
+	}
+}
+
 func TestZone7Digest(t *testing.T) {
 	z := newZone7(t).withDigestImage()
 	_, dgst, _ := strings.Cut(z.repoDigest, "@")
