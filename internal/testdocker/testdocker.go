@@ -1,13 +1,9 @@
 package testdocker
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,9 +13,9 @@ import (
 // into a failure.
 const EnvRequire = "ACADEMY_REQUIRE_DOCKER"
 
-// Require skips t, or fails it when ACADEMY_REQUIRE_DOCKER is 1, unless a
-// Docker daemon answers `docker version`. The daemon is asked once per test
-// binary.
+// Require skips t, or fails it when ACADEMY_REQUIRE_DOCKER is 1, unless an
+// engine answers a ping at DOCKER_HOST (else the default socket). The engine
+// is asked once per test binary.
 func Require(t testing.TB) {
 	t.Helper()
 	require(t, probeOnce(), os.Getenv(EnvRequire))
@@ -39,23 +35,16 @@ func require(t testing.TB, reason error, env string) {
 
 var probeOnce = sync.OnceValue(probe)
 
-// probe asks the daemon the docker CLI would talk to, so DOCKER_HOST and
-// contexts count as they do for a developer typing docker commands.
+// probe pings the engine academy and testlab would talk to (DOCKER_HOST,
+// else the default socket). A ping is cheap on every engine; Podman's
+// /version and /info run package-manager queries and can take seconds.
 func probe() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}")
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	e, err := endpointFromEnv()
 	if err != nil {
-		if msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); msg != "" {
-			return fmt.Errorf("docker version: %s", msg)
-		}
-		return fmt.Errorf("docker version: %w", err)
+		return err
 	}
-	if strings.TrimSpace(string(out)) == "" {
-		return fmt.Errorf("docker version: no server version")
-	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = e.get(ctx, "/_ping", nil)
+	return err
 }

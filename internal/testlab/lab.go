@@ -6,11 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +208,8 @@ func (l *Lab) Pulled(name, payload string) (ref, repoDigest string) {
 		l.t.Fatalf("docker push %s: %v", ref, err)
 	}
 	// Drop the local name, so the pull is a real one that records the
-	// digest; the build's container keeps the image itself alive.
+	// digest (where the name was the image's only one, the image goes too,
+	// and the pull brings it back).
 	l.Untag(ref)
 	pull, err := l.API.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: emptyAuth})
 	if err == nil {
@@ -237,36 +236,6 @@ func (l *Lab) removeLater(ref string) {
 			l.t.Errorf("removing %s: %v", ref, err)
 		}
 	})
-}
-
-// Snapshot describes every image (ID, tags, digests) and container (ID,
-// image, state) on the daemon, one per line, sorted: two equal snapshots
-// mean nothing changed.
-func (l *Lab) Snapshot() string {
-	l.t.Helper()
-	ctx, cancel := l.ctx()
-	defer cancel()
-	imgs, err := l.API.ImageList(ctx, client.ImageListOptions{All: true})
-	if err != nil {
-		l.t.Fatalf("listing images: %v", err)
-	}
-	ctrs, err := l.API.ContainerList(ctx, client.ContainerListOptions{All: true})
-	if err != nil {
-		l.t.Fatalf("listing containers: %v", err)
-	}
-	var lines []string
-	for _, i := range imgs.Items {
-		tags := append([]string(nil), i.RepoTags...)
-		digests := append([]string(nil), i.RepoDigests...)
-		sort.Strings(tags)
-		sort.Strings(digests)
-		lines = append(lines, fmt.Sprintf("image %s tags=%v digests=%v", i.ID, tags, digests))
-	}
-	for _, c := range ctrs.Items {
-		lines = append(lines, fmt.Sprintf("container %s image=%s state=%s", c.ID, c.ImageID, c.State))
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }
 
 func write(t testing.TB, path, content string) {

@@ -3,6 +3,7 @@ package testlab
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,13 +16,14 @@ import (
 	"github.com/distribution/reference"
 )
 
-// Docker25Layout rewrites a Docker ≤24 `docker save` archive (what this
-// daemon writes) into the layout Docker 25+ writes for the same image, as
-// docs/docker-facts.md §1(b) documents it: oci-layout, index.json with name
-// annotations, manifest.json pointing into blobs/sha256, the config named by
-// the image ID, uncompressed layers named by DiffID, and one synthesized OCI
-// manifest per image. Config and layers are the daemon's own bytes, so the
-// image ID is unchanged.
+// Docker25Layout rewrites a `docker save` archive (Docker ≤24's, Docker
+// 25+'s, the containerd store's with compressed layers, or Podman's) into
+// the layout Docker 25+'s graphdriver store writes for the same image
+// (moby's image/tarexport since moby#44598): oci-layout, index.json with
+// name annotations, manifest.json pointing into blobs/sha256, the config
+// named by its digest, uncompressed layers named by DiffID, and one
+// synthesized OCI manifest per image. Config and layer contents are the
+// daemon's own, so the config digest (the graphdriver image ID) is kept.
 func Docker25Layout(t testing.TB, legacyPath, outPath string) {
 	t.Helper()
 	files := readTar(t, legacyPath)
@@ -69,7 +71,7 @@ func Docker25Layout(t testing.TB, legacyPath, outPath string) {
 		layerPaths := make([]string, 0, len(m.Layers))
 		layerDescs := make([]descriptor, 0, len(m.Layers))
 		for _, l := range m.Layers {
-			data := files[resolve(files, l)]
+			data := uncompressed(t, files[resolve(files, l)])
 			h := putBlob(data)
 			layerPaths = append(layerPaths, "blobs/sha256/"+h)
 			layerDescs = append(layerDescs, descriptor{MediaType: "application/vnd.oci.image.layer.v1.tar", Digest: "sha256:" + h, Size: len(data)})
@@ -106,6 +108,24 @@ func Docker25Layout(t testing.TB, legacyPath, outPath string) {
 	if err := os.WriteFile(outPath, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// uncompressed returns a layer as the graphdriver store saves it: a plain
+// tar (the containerd store saves layers gzip-compressed, as pulled).
+func uncompressed(t testing.TB, layer []byte) []byte {
+	t.Helper()
+	if !bytes.HasPrefix(layer, []byte{0x1f, 0x8b}) {
+		return layer
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(layer))
+	if err != nil {
+		t.Fatalf("layer: %v", err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("layer: %v", err)
+	}
+	return data
 }
 
 // readTar reads every regular file and symlink target of a tar into memory
