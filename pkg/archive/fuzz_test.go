@@ -15,7 +15,7 @@ import (
 // reader never fails here), and must reach the same verdict whether it reads
 // a seekable file in parallel or a stream.
 func FuzzVerify(f *testing.F) {
-	fixtures, _ := filepath.Glob(filepath.Join("testdata", "docker20-*"))
+	fixtures, _ := filepath.Glob(filepath.Join(corpus, "*.tar*"))
 	for _, name := range fixtures {
 		b, err := os.ReadFile(name)
 		if err != nil {
