@@ -23,6 +23,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
+// ociLayoutFile is the oci-layout file every OCI image layout holds.
+var ociLayoutFile = tarFile{name: "oci-layout", body: []byte(`{"imageLayoutVersion":"1.0.0"}`)}
+
 // tarFile is one entry of a generated archive.
 type tarFile struct {
 	name string
