@@ -82,21 +82,30 @@ type Options struct {
 // not compressed, blobs are hashed on several cores at once; otherwise r is
 // read as a stream.
 func Verify(ctx context.Context, r io.Reader, opts Options) (*Report, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	_, rep, err := verify(ctx, r, opts)
+	return rep, err
+}
+
+// verify is Verify, also returning the verifier for tests that check what
+// it spent.
+func verify(ctx context.Context, r io.Reader, opts Options) (*verifier, *Report, error) {
 	v := newVerifier(opts)
+	if err := ctx.Err(); err != nil {
+		return v, nil, err
+	}
 	if ras, ok := r.(interface {
 		io.ReaderAt
 		io.Seeker
 	}); ok {
 		if start, err := ras.Seek(0, io.SeekCurrent); err == nil {
 			if end, err := ras.Seek(0, io.SeekEnd); err == nil && end >= start {
-				return v.run(ctx, end-start, func() error { return v.verifyAt(ctx, ras, start, end-start) })
+				rep, err := v.run(ctx, end-start, func() error { return v.verifyAt(ctx, ras, start, end-start) })
+				return v, rep, err
 			}
 		}
 	}
-	return v.run(ctx, -1, func() error { return v.verifyStream(ctx, r) })
+	rep, err := v.run(ctx, -1, func() error { return v.verifyStream(ctx, r) })
+	return v, rep, err
 }
 
 // VerifyFile verifies the archive at path. A missing file gives an error

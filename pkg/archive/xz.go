@@ -78,7 +78,7 @@ func (g *xzGuard) feed(data []byte) error {
 			g.n += int64(k)
 			data = data[k:]
 			if g.need == 0 {
-				g.state = xzChunkControl
+				g.state, g.need, g.buf = xzChunkControl, 1, g.buf[:0]
 			}
 			continue
 		case xzStreamPadding:
@@ -147,13 +147,13 @@ func (g *xzGuard) step() error {
 				g.state, g.buf = xzBlockOrIndex, b[:0]
 			}
 		case c == 1 || c == 2:
-			g.state, g.need, g.buf = xzChunkHeader, 3, b[:0]
+			g.state, g.need, g.buf = xzChunkHeader, 3, b[:1]
 		case c >= 0x80:
 			n := 5
 			if (c>>5)&3 >= 2 {
 				n = 6
 			}
-			g.state, g.need, g.buf = xzChunkHeader, n, b[:0]
+			g.state, g.need, g.buf = xzChunkHeader, n, b[:1]
 		default:
 			return errXzStructure
 		}
