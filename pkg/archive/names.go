@@ -46,10 +46,12 @@ func safeText(s string) string {
 
 // imageName reads the name of an index.json entry as the containerd image
 // store does on docker load: io.containerd.image.name, else
-// org.opencontainers.image.ref.name, whatever it holds (a bare "v1" names
-// the repository v1, as docker load then says "Loaded image: v1:latest").
-// It returns the normalised reference, or a warning when the name is not a
-// valid reference (Docker then loads the image without a usable name).
+// org.opencontainers.image.ref.name. The store keeps that string as it is,
+// and Docker finds an image only by its full, normalised reference
+// ("docker.io/library/my-app:v1"): a short "my-app:v1" (skopeo, buildah)
+// or a bare "v1" (umoci) is listed by docker images, but docker image
+// inspect or run by that name says "No such image" (seen on Docker 29).
+// So a name is kept only in that full form; any other gives a warning.
 func imageName(annotations map[string]string) (name, warning string) {
 	key := annotationImageName
 	raw := annotations[key]
@@ -62,9 +64,15 @@ func imageName(annotations map[string]string) (name, warning string) {
 	}
 	ref, err := reference.ParseNormalizedNamed(raw)
 	if err != nil {
-		return "", "ignored the name " + q(raw) + " of " + key + ": not a valid image reference"
+		return "", "ignored the name " + q(raw) + " (" + key + "): not a valid image reference"
 	}
-	return reference.TagNameOnly(ref).String(), ""
+	_, tagged := ref.(reference.Tagged)
+	_, digested := ref.(reference.Digested)
+	if ref.String() != raw || !(tagged || digested) {
+		return "", "ignored the name " + q(raw) + " (" + key + "): docker load keeps it as written, and Docker cannot find an image by it; only a full reference such as " +
+			reference.TagNameOnly(ref).String() + " names an image"
+	}
+	return raw, ""
 }
 
 // checkRepoTag validates one RepoTags entry of manifest.json, as docker
