@@ -91,7 +91,8 @@ func FuzzXzGuard(f *testing.F) {
 		n := int(streams%4) + 1
 		for i := range n {
 			part := data[i*len(data)/n : (i+1)*len(data)/n]
-			w, err := xz.WriterConfig{BlockSize: int64(blockSize) + 1, DictCap: 1 << 20}.NewWriter(&file)
+			// Blocks of at least 4 KiB: each costs the writer megabytes.
+			w, err := xz.WriterConfig{BlockSize: int64(blockSize) + 4096, DictCap: 64 << 10}.NewWriter(&file)
 			if err != nil {
 				t.Fatal(err)
 			}
