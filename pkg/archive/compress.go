@@ -3,7 +3,6 @@ package archive
 import (
 	"bufio"
 	"bytes"
-	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
@@ -115,7 +114,8 @@ func (v *verifier) decompressor(kind string, br *bufio.Reader) (io.Reader, func(
 		}
 		dec = zr
 	case "bzip2":
-		dec = bzip2.NewReader(br)
+		z := newBzip2Reader(br, 0)
+		dec, closeDec = z, z.close
 	case "xz":
 		zr, err := xz.NewReader(&xzGuard{r: br})
 		if err != nil {

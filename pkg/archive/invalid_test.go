@@ -176,6 +176,10 @@ func TestVerifyInvalid(t *testing.T) {
 			return xz
 		}(), "4.0 GiB dictionary"},
 		{"gzip bomb", gzipBomb(t, "blobs/sha256/"+strings.Repeat("b", 64), 8<<30), "compression bomb"},
+		{"corrupt gzip stream before the first header", flip(readFixture(t, "docker20-app.tar.gz"), 30), "the archive is corrupt: its gzip stream does not decompress"},
+		{"corrupt bzip2 stream before the first header", flip(readFixture(t, "docker20-app.tar.bz2"), 60), "its bzip2 stream"},
+		{"corrupt zstd stream", flip(readFixture(t, "docker20-app.tar.zst"), 40), "its zstd stream"},
+		{"gzip of something else", gzipped(t, bytes.Repeat([]byte("not a tar\n"), 100)), "gzip-compressed, but what it holds is not a tar file"},
 		{"descriptor size mismatch", func() []byte {
 			return bytes.Replace(ctrd, []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size)), []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size+1)), 1)
 		}(), "says"},

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
@@ -31,6 +32,20 @@ func TestHostileMemory(t *testing.T) {
 		"16 MiB of {} descriptors":   emptyDescriptorsArchive(t, MaxJSONSize-1024),
 		"xz, 4 GiB dictionary later": xzSecondStream(t),
 		"gzip bomb, 8 GiB":           gzipBomb(t, "blobs/sha256/"+fmt.Sprintf("%064d", 0), 8<<30),
+		"bzip2 bomb, 3 GiB of 45x blocks": func() []byte {
+			// A tar header and 100 MiB of zeros, then 29 more streams of
+			// zeros: every block expands 45 times.
+			var hdr bytes.Buffer
+			tw := tar.NewWriter(&hdr)
+			tw.WriteHeader(&tar.Header{Name: "zeros", Size: 3 << 30, Mode: 0o644})
+			tw.Flush()
+			zeros := bzip2CLI(t, make([]byte, 100<<20), "-9")
+			out := bzip2CLI(t, append(hdr.Bytes(), make([]byte, 100<<20)...), "-9")
+			for range 29 {
+				out = append(out, zeros...)
+			}
+			return out
+		}(),
 		"zstd 128 MiB window, 300 MiB": func() []byte {
 			var tarBuf bytes.Buffer
 			tarBuf.Write(writeTar(t, []tarFile{{name: "zeros", body: make([]byte, 300<<20)}}))
