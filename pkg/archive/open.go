@@ -63,21 +63,28 @@ func openFile(ctx context.Context, path string, fi fs.FileInfo) (*os.File, error
 // comes first. It also counts the bytes read and keeps the source's own
 // failures apart from the archive's.
 type pump struct {
-	ctx  context.Context
-	v    *verifier
-	full chan chunk
-	stop chan struct{}
-	cur  []byte
-	err  error
+	ctx    context.Context
+	v      *verifier
+	full   chan chunk
+	free   chan []byte // buffers Read is done with, for the goroutine to reuse
+	stop   chan struct{}
+	cur    []byte
+	curBuf []byte
+	err    error
 }
 
 func newPump(ctx context.Context, r io.Reader, v *verifier) *pump {
-	p := &pump{ctx: ctx, v: v, full: make(chan chunk, readAheadChunks), stop: make(chan struct{})}
+	p := &pump{ctx: ctx, v: v, full: make(chan chunk, readAheadChunks), free: make(chan []byte, readAheadChunks+1), stop: make(chan struct{})}
 	go func() {
 		for {
-			// Fresh buffers: a pump abandoned in a blocked read must not
-			// write into one that is reused.
-			buf := make([]byte, 256<<10)
+			// Only buffers handed back by Read are reused: a pump abandoned
+			// in a blocked read writes into none that anyone else uses.
+			var buf []byte
+			select {
+			case buf = <-p.free:
+			default:
+				buf = make([]byte, 256<<10)
+			}
 			n, err := io.ReadAtLeast(r, buf, 1)
 			v.read.Add(int64(n))
 			if err == io.ErrUnexpectedEOF {
@@ -104,9 +111,16 @@ func (p *pump) Read(b []byte) (int, error) {
 		if p.err != nil {
 			return 0, p.err
 		}
+		if p.curBuf != nil {
+			select {
+			case p.free <- p.curBuf[:cap(p.curBuf)]:
+			default:
+			}
+			p.curBuf = nil
+		}
 		select {
 		case c := <-p.full:
-			p.cur, p.err = c.b, c.err
+			p.cur, p.curBuf, p.err = c.b, c.b, c.err
 		case <-p.ctx.Done():
 			return 0, p.ctx.Err()
 		case <-p.stop:
