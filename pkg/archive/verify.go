@@ -40,7 +40,7 @@ const (
 	// maxLinkHops bounds symlink chains, as the kernel's ELOOP does.
 	maxLinkHops = 40
 	// maxLookups bounds the work of following links in one archive.
-	maxLookups = 200000
+	maxLookups = 1000000
 	// DefaultMaxExpansion is the ratio of all decompressed bytes to the
 	// archive's size beyond which, past the first GiB, an archive is taken
 	// for a compression bomb.
