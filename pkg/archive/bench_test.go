@@ -98,7 +98,7 @@ func BenchmarkBzip2(b *testing.B) {
 	}{
 		{"stdlib", func() (int64, error) { return io.Copy(io.Discard, bzip2.NewReader(bytes.NewReader(data))) }},
 		{"parallel", func() (int64, error) {
-			z := newBzip2Reader(bytes.NewReader(data), 0)
+			z := newBzip2Reader(context.Background(), bytes.NewReader(data), 0)
 			defer z.close()
 			return io.Copy(io.Discard, z)
 		}},

@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"errors"
 	"io"
 	"runtime"
@@ -55,6 +56,7 @@ type bzBlock struct {
 }
 
 type bzip2Reader struct {
+	ctx   context.Context
 	order chan *bzBlock // blocks in stream order, with a final error
 	jobs  chan *bzBlock
 	quit  chan struct{}
@@ -72,11 +74,12 @@ var bzChunkPool = sync.Pool{New: func() any { b := make([]byte, bzChunk); return
 
 // newBzip2Reader decodes the bzip2 file r (one or more streams) with up to
 // workers blocks at once (0: one per CPU, at most 8).
-func newBzip2Reader(r io.Reader, workers int) *bzip2Reader {
+func newBzip2Reader(ctx context.Context, r io.Reader, workers int) *bzip2Reader {
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), 8)
 	}
 	z := &bzip2Reader{
+		ctx:   ctx,
 		order: make(chan *bzBlock, workers),
 		jobs:  make(chan *bzBlock),
 		quit:  make(chan struct{}),
@@ -94,10 +97,13 @@ func newBzip2Reader(r io.Reader, workers int) *bzip2Reader {
 	return z
 }
 
-// close stops every goroutine and waits for them.
+// close stops every goroutine and waits for them, but once ctx is done:
+// a block being decoded then finishes on its own.
 func (z *bzip2Reader) close() {
 	close(z.quit)
-	z.wg.Wait()
+	if z.ctx.Err() == nil {
+		z.wg.Wait()
+	}
 }
 
 func (z *bzip2Reader) Read(p []byte) (int, error) {

@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"io"
 	"math/rand"
 	"os/exec"
@@ -15,7 +16,7 @@ func stdBzip2(data []byte) ([]byte, error) {
 }
 
 func parBzip2(data []byte, workers int) ([]byte, error) {
-	z := newBzip2Reader(bytes.NewReader(data), workers)
+	z := newBzip2Reader(context.Background(), bytes.NewReader(data), workers)
 	defer z.close()
 	return io.ReadAll(z)
 }

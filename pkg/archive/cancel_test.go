@@ -52,23 +52,35 @@ func TestVerifyFileFIFO(t *testing.T) {
 
 // TestVerifyPipeThatNeverSends: a pipe whose writer stays open and silent
 // (sleep 30 | academy archive verify -), before the first byte and in the
-// middle of the archive.
+// middle of the archive, plain or compressed.
 func TestVerifyPipeThatNeverSends(t *testing.T) {
+	for _, name := range []string{"docker20-app.tar.gz", "docker20-app.tar.bz2", "docker20-app.tar.xz", "docker20-app.tar.zst"} {
+		data := readFixture(t, name)
+		for _, sent := range []int{16, len(data) / 2} {
+			verifyStalled(t, name, data[:sent])
+		}
+	}
 	data := gunzip(t, readFixture(t, "docker20-app.tar.gz"))
 	for _, sent := range []int{0, 1024, len(data) / 2} {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data[:sent])
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		_, err = Verify(ctx, r, Options{})
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("after %d bytes: got %v, want the deadline", sent, err)
-		}
-		w.Close()
-		r.Close()
+		verifyStalled(t, "plain", data[:sent])
+	}
+}
+
+// verifyStalled verifies a pipe that sends data and then nothing, and
+// wants the deadline's error.
+func verifyStalled(t *testing.T, name string, data []byte) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	go w.Write(data)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := Verify(ctx, r, Options{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("%s after %d bytes: got %v, want the deadline", name, len(data), err)
 	}
 }
 

@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +103,7 @@ func streamReason(se *streamError, where string) error {
 
 // decompressor opens the compressed stream of a whole archive. The
 // returned close must be called once the stream is no longer read.
-func (v *verifier) decompressor(kind string, br *bufio.Reader) (io.Reader, func(), error) {
+func (v *verifier) decompressor(ctx context.Context, kind string, br *bufio.Reader) (io.Reader, func(), error) {
 	nop := func() {}
 	var dec io.Reader
 	closeDec := nop
@@ -114,7 +115,7 @@ func (v *verifier) decompressor(kind string, br *bufio.Reader) (io.Reader, func(
 		}
 		dec = zr
 	case "bzip2":
-		z := newBzip2Reader(br, 0)
+		z := newBzip2Reader(ctx, br, 0)
 		dec, closeDec = z, z.close
 	case "xz":
 		zr, err := xz.NewReader(&xzGuard{r: br})

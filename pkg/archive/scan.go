@@ -116,7 +116,7 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 			var ahead *readAhead
 			if spare && e.size >= bigFile {
 				// A core would idle: let it read while this one hashes.
-				ahead = newReadAhead(src)
+				ahead = newReadAhead(ctx, src)
 				src = ahead
 			}
 			b, err := h.hash(e.name, src, e.size)
@@ -176,13 +176,13 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 	v.compression = compressionOf(head)
 	var tarStream io.Reader = br
 	if v.compression != "" {
-		dec, closeDec, err := v.decompressor(v.compression, br)
+		dec, closeDec, err := v.decompressor(ctx, v.compression, br)
 		if err != nil {
 			return err
 		}
 		cleanup = append(cleanup, closeDec)
 		// Decompress on another core while this one hashes.
-		ra := newReadAhead(&budgetReader{r: dec, v: v, what: "the archive"})
+		ra := newReadAhead(ctx, &budgetReader{r: dec, v: v, what: "the archive"})
 		cleanup = append(cleanup, ra.close)
 		tarStream = ra
 	}
@@ -408,6 +408,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // readAhead reads its source on another goroutine, a few chunks ahead, so
 // that decompressing (or reading a pipe) and hashing use two cores.
 type readAhead struct {
+	ctx    context.Context
 	full   chan chunk
 	free   chan []byte
 	stop   chan struct{}
@@ -429,8 +430,9 @@ const (
 	readAheadChunkSize = 1 << 20
 )
 
-func newReadAhead(r io.Reader) *readAhead {
+func newReadAhead(ctx context.Context, r io.Reader) *readAhead {
 	ra := &readAhead{
+		ctx:  ctx,
 		full: make(chan chunk, readAheadChunks),
 		free: make(chan []byte, readAheadChunks),
 		stop: make(chan struct{}),
@@ -477,8 +479,12 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 			ra.free <- ra.curBuf[:cap(ra.curBuf)]
 			ra.curBuf = nil
 		}
-		c := <-ra.full
-		ra.cur, ra.curBuf, ra.err = c.b, c.b, c.err
+		select {
+		case c := <-ra.full:
+			ra.cur, ra.curBuf, ra.err = c.b, c.b, c.err
+		case <-ra.ctx.Done():
+			return 0, ra.ctx.Err()
+		}
 	}
 	n := copy(p, ra.cur)
 	ra.cur = ra.cur[n:]
@@ -486,9 +492,13 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 }
 
 // close stops the reading goroutine and waits for it, so that the source
-// is no longer used when close returns.
+// is no longer used when close returns; once ctx is done it does not wait
+// (the goroutine ends on its own) and leaves the buffers to the collector.
 func (ra *readAhead) close() {
 	close(ra.stop)
+	if ra.ctx.Err() != nil {
+		return
+	}
 	<-ra.done
 	if ra.curBuf != nil {
 		ra.free <- ra.curBuf[:cap(ra.curBuf)]
