@@ -56,11 +56,12 @@ type bzBlock struct {
 }
 
 type bzip2Reader struct {
-	ctx   context.Context
-	order chan *bzBlock // blocks in stream order, with a final error
-	jobs  chan *bzBlock
-	quit  chan struct{}
-	wg    sync.WaitGroup
+	ctx    context.Context
+	order  chan *bzBlock // blocks in stream order, with a final error
+	jobs   chan *bzBlock
+	quit   chan struct{}
+	scanWG sync.WaitGroup // the scanner, which reads the source
+	wg     sync.WaitGroup // the decoders
 
 	scanErr  error // set by the scanner before it closes order
 	cur      *bzBlock
@@ -84,7 +85,8 @@ func newBzip2Reader(ctx context.Context, r io.Reader, workers int) *bzip2Reader 
 		jobs:  make(chan *bzBlock),
 		quit:  make(chan struct{}),
 	}
-	z.wg.Add(1 + workers)
+	z.scanWG.Add(1)
+	z.wg.Add(workers)
 	go z.scan(r)
 	for range workers {
 		go func() {
@@ -97,10 +99,12 @@ func newBzip2Reader(ctx context.Context, r io.Reader, workers int) *bzip2Reader 
 	return z
 }
 
-// close stops every goroutine and waits for them, but once ctx is done:
-// a block being decoded then finishes on its own.
+// close stops every goroutine and waits for them, but once ctx is done
+// only for the scanner (the one that reads the source): a block being
+// decoded then finishes on its own.
 func (z *bzip2Reader) close() {
 	close(z.quit)
+	z.scanWG.Wait()
 	if z.ctx.Err() == nil {
 		z.wg.Wait()
 	}
@@ -290,7 +294,7 @@ func (w *bitWriter) flush() []byte {
 // scan finds the blocks of every stream of r and hands each to a worker
 // and, in order, to Read.
 func (z *bzip2Reader) scan(r io.Reader) {
-	defer z.wg.Done()
+	defer z.scanWG.Done()
 	defer close(z.order)
 	defer close(z.jobs)
 	s := &bzScanner{r: r}

@@ -157,14 +157,15 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 	p := newPump(ctx, r, v)
 	br := getReader(p)
-	var cleanup []func()
+	var ra *readAhead
 	defer func() {
 		// The pump first: what still reads from it then returns at once.
 		p.close()
-		for i := len(cleanup) - 1; i >= 0; i-- {
-			cleanup[i]()
+		if ra != nil {
+			ra.close() // closes the decompressor and recycles br when safe
+		} else {
+			putReader(br)
 		}
-		putReader(br)
 	}()
 	head, _ := br.Peek(8)
 	if len(head) == 0 {
@@ -180,10 +181,13 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		cleanup = append(cleanup, closeDec)
-		// Decompress on another core while this one hashes.
-		ra := newReadAhead(ctx, &budgetReader{r: dec, v: v, what: "the archive"})
-		cleanup = append(cleanup, ra.close)
+		// Decompress on another core while this one hashes. The
+		// decompressor is closed, and br recycled, once nothing reads them.
+		ra = newReadAhead(ctx, &budgetReader{r: dec, v: v, what: "the archive"})
+		ra.after = func() {
+			closeDec()
+			putReader(br)
+		}
 		tarStream = ra
 	}
 
@@ -408,14 +412,20 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // readAhead reads its source on another goroutine, a few chunks ahead, so
 // that decompressing (or reading a pipe) and hashing use two cores.
 type readAhead struct {
-	ctx    context.Context
-	full   chan chunk
-	free   chan []byte
-	stop   chan struct{}
-	done   chan struct{}
-	cur    []byte
-	curBuf []byte
-	err    error
+	ctx context.Context
+	// after, when set, runs once nothing reads the source any more: at
+	// close, or when the goroutine ends if close left it running.
+	after     func()
+	mu        sync.Mutex
+	exited    bool
+	abandoned bool
+	full      chan chunk
+	free      chan []byte
+	stop      chan struct{}
+	done      chan struct{}
+	cur       []byte
+	curBuf    []byte
+	err       error
 }
 
 type chunk struct {
@@ -443,6 +453,15 @@ func newReadAhead(ctx context.Context, r io.Reader) *readAhead {
 	}
 	go func() {
 		defer close(ra.done)
+		defer func() {
+			ra.mu.Lock()
+			ra.exited = true
+			abandoned := ra.abandoned
+			ra.mu.Unlock()
+			if abandoned && ra.after != nil {
+				ra.after()
+			}
+		}()
 		for {
 			var buf []byte
 			select {
@@ -497,9 +516,19 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 func (ra *readAhead) close() {
 	close(ra.stop)
 	if ra.ctx.Err() != nil {
+		ra.mu.Lock()
+		exited := ra.exited
+		ra.abandoned = !exited
+		ra.mu.Unlock()
+		if exited && ra.after != nil {
+			ra.after()
+		}
 		return
 	}
 	<-ra.done
+	if ra.after != nil {
+		ra.after()
+	}
 	if ra.curBuf != nil {
 		ra.free <- ra.curBuf[:cap(ra.curBuf)]
 	}
