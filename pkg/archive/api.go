@@ -9,12 +9,22 @@ import (
 // Format names the layout of an archive.
 type Format string
 
-// The layouts docker save and its cousins write.
+// The layouts docker save and its cousins write. The values are stable:
+// scripts read them from `archive verify -o json`.
 const (
-	FormatDocker     Format = "docker"     // Docker ≤24: <v1id>/layer.tar folders, manifest.json
-	FormatOCI        Format = "oci"        // Docker 25+ graphdriver: OCI layout plus manifest.json
-	FormatContainerd Format = "containerd" // containerd image store: OCI layout, compressed layers, indexes
-	FormatPodman     Format = "podman"     // Podman docker-archive: <digest>.tar layers, qualified RepoTags
+	FormatDocker Format = "docker" // Docker ≤24: <v1id>/layer.tar folders, manifest.json
+	// FormatOCI is Docker 25+ on the graphdriver store: an OCI image layout
+	// plus manifest.json whose LayerSources list every layer.
+	FormatOCI Format = "oci"
+	// FormatContainerd is the containerd image store (Docker 29's default,
+	// ctr export): an OCI image layout plus manifest.json, layers kept
+	// compressed, multi-platform indexes.
+	FormatContainerd Format = "containerd"
+	// FormatOCILayout is a bare OCI image layout, without manifest.json:
+	// podman save --format oci-archive, skopeo, buildah, crane, umoci. Only
+	// the containerd image store loads it.
+	FormatOCILayout Format = "oci-layout"
+	FormatPodman    Format = "podman" // Podman docker-archive: <digest>.tar layers, qualified RepoTags
 )
 
 // Report is what a valid archive holds.
@@ -23,16 +33,25 @@ type Report struct {
 	Compression string // "", "gzip", "bzip2", "xz" or "zstd"
 	Images      []Image
 	Size        int64 // bytes of the (possibly compressed) file read
+	// Warnings are what the archive holds that academy ignored, one line
+	// each, already safe to print: an index.json name that is not a valid
+	// image reference, for instance.
+	Warnings []string
 }
 
 // Image is one image of an archive: one manifest.json entry, or one
 // index.json entry where manifest.json does not name it.
+//
+// Every string in an Image is validated (references, digests, platforms,
+// media types) and so safe to print.
 type Image struct {
 	// RepoTags as written in manifest.json ("my-app:v1"; Podman writes
 	// "docker.io/library/my-app:v1").
 	RepoTags []string
-	// Names from index.json annotations (io.containerd.image.name), full
-	// references such as "docker.io/library/my-app:v1".
+	// Names from index.json annotations, normalised full references such
+	// as "docker.io/library/my-app:v1": io.containerd.image.name, else
+	// org.opencontainers.image.ref.name, read as the containerd image store
+	// reads them on docker load.
 	Names []string
 	// Config is the digest of the image config: the image ID on the
 	// graphdriver store.
@@ -62,13 +81,16 @@ type Layer struct {
 }
 
 // InvalidError says the archive is not a complete, uncorrupted docker save
-// archive. Reason is one line a learner can act on.
+// archive. Reason is one line a learner can act on; whatever it quotes from
+// the archive (names, tags) is escaped, so it is safe to print.
 type InvalidError struct {
 	Reason string
 }
 
 func (e *InvalidError) Error() string { return e.Reason }
 
+// invalidf formats a reason. Strings from the archive must go through q (or
+// be validated) before they reach it.
 func invalidf(format string, args ...any) error {
 	return &InvalidError{Reason: fmt.Sprintf(format, args...)}
 }

@@ -2,8 +2,10 @@ package archive
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"context"
 	"crypto/rand"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,4 +80,36 @@ func BenchmarkVerifyContainerd(b *testing.B) {
 func BenchmarkVerifySmall(b *testing.B) {
 	data := gunzip(b, readFixture(b, "docker20-multi.tar.gz"))
 	benchVerify(b, data, func() any { return bytes.NewReader(data) })
+}
+
+// BenchmarkBzip2 decodes the same bzip2 file (32 MiB of text, 900k
+// blocks) with the standard library, as academy did and docker load does,
+// and with the block-parallel decoder, in one run: compare the two.
+func BenchmarkBzip2(b *testing.B) {
+	text := make([]byte, 32<<20)
+	words := []string{"academy ", "verifies ", "docker ", "save ", "archives ", "offline\n", "layer ", "blob "}
+	for i := 0; i < len(text); {
+		i += copy(text[i:], words[(i*7+i/13)%len(words)])
+	}
+	data := bzip2CLI(b, text, "-9")
+	for _, tc := range []struct {
+		name   string
+		decode func() (int64, error)
+	}{
+		{"stdlib", func() (int64, error) { return io.Copy(io.Discard, bzip2.NewReader(bytes.NewReader(data))) }},
+		{"parallel", func() (int64, error) {
+			z := newBzip2Reader(context.Background(), bytes.NewReader(data), 0)
+			defer z.close()
+			return io.Copy(io.Discard, z)
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				if n, err := tc.decode(); err != nil || n != int64(len(text)) {
+					b.Fatal(n, err)
+				}
+			}
+		})
+	}
 }

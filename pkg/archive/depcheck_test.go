@@ -7,7 +7,7 @@ import (
 )
 
 // TestDepcheck keeps pkg/archive free of Docker's client and engine code:
-// it verifies archives offline, so it must build without them (DESIGN.md).
+// it verifies archives offline, so it must build without them.
 func TestDepcheck(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to list dependencies with")

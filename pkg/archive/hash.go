@@ -22,7 +22,7 @@ type blob struct {
 	// or decompErr why it could not be decompressed.
 	compression string
 	diffID      digest.Digest
-	decompErr   string
+	decompErr   error
 	json        []byte // the content, when it looks like JSON and is at most MaxJSONSize
 	jsonTooBig  bool   // it looks like JSON but is larger
 }
@@ -33,7 +33,7 @@ type hasher struct {
 	br  *bufio.Reader
 	buf []byte
 	gz  *gzip.Reader
-	zd  *zstd.Decoder
+	zd  *zstd.Decoder // small windows, reused
 }
 
 func newHasher(v *verifier) *hasher {
@@ -84,7 +84,7 @@ func (h *hasher) hash(name string, r io.Reader, size int64) (blob, error) {
 		}
 		d.Write(data)
 		b.json = data
-	case bytes.HasPrefix(head, magicGzip) || bytes.HasPrefix(head, magicZstd):
+	case bytes.HasPrefix(head, magicGzip) || isZstd(head):
 		if err := h.decompress(&b, name, d); err != nil {
 			return b, err
 		}
@@ -98,7 +98,7 @@ func (h *hasher) hash(name string, r io.Reader, size int64) (blob, error) {
 		}
 	}
 	if d.n != size {
-		return b, invalidf("the archive is truncated: %s ends after %d of its %d bytes", name, d.n, size)
+		return b, invalidf("the archive is truncated: %s ends after %d of its %d bytes", q(name), d.n, size)
 	}
 	b.digest = d.digest()
 	return b, nil
@@ -112,6 +112,7 @@ func (h *hasher) decompress(b *blob, name string, d *digester) error {
 	tee := io.TeeReader(h.br, d)
 	var dec io.Reader
 	var err error
+	release := func() {}
 	if bytes.HasPrefix(mustPeek(h.br), magicGzip) {
 		b.compression = "gzip"
 		if h.gz == nil {
@@ -121,21 +122,32 @@ func (h *hasher) decompress(b *blob, name string, d *digester) error {
 		dec = h.gz
 	} else {
 		b.compression = "zstd"
-		if h.zd == nil {
-			h.zd, err = newZstd(nil, 1)
+		var zd *zstd.Decoder
+		if w := firstZstdWindow(h.br); w > smallZstdWindow {
+			// A big window: a decoder of its own, under the verifier's
+			// one big-window token.
+			zd, release, err = h.v.newZstd(h.br, 1, false, "layer "+q(name))
+			if err == nil {
+				defer zd.Close()
+			}
+		} else {
+			if h.zd == nil {
+				h.zd, _, err = h.v.newZstd(bufio.NewReader(bytes.NewReader(nil)), 1, false, "layer "+q(name))
+			}
+			zd = h.zd
 		}
 		if err == nil {
-			err = h.zd.Reset(tee)
+			err = zd.Reset(tee)
 		}
-		dec = h.zd
+		dec = zd
 	}
+	defer release()
 	if err == nil {
 		if h.buf == nil {
 			h.buf = make([]byte, 256<<10)
 		}
 		u := newDigester()
-		g := &expansionGuard{r: dec, in: func() int64 { return d.n }, limit: h.v.expansion, what: name}
-		_, err = io.CopyBuffer(u, g, h.buf)
+		_, err = io.CopyBuffer(u, &budgetReader{r: dec, v: h.v, what: "layer " + q(name)}, h.buf)
 		if err == nil {
 			b.diffID = u.digest()
 		}
@@ -147,7 +159,7 @@ func (h *hasher) decompress(b *blob, name string, d *digester) error {
 		}
 		// If the archive itself ends early, reading the rest of the entry
 		// says so; otherwise the stream is just not what it seems.
-		b.decompErr = err.Error()
+		b.decompErr = err
 	}
 	return nil
 }
@@ -164,7 +176,7 @@ func (h *hasher) readErr(name string, err error) error {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return invalidf("the archive is truncated: %s ends early", name)
+		return invalidf("the archive is truncated: %s ends early", q(name))
 	}
 	return err
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -177,17 +176,21 @@ func TestVerifyInvalid(t *testing.T) {
 			return xz
 		}(), "4.0 GiB dictionary"},
 		{"gzip bomb", gzipBomb(t, "blobs/sha256/"+strings.Repeat("b", 64), 8<<30), "compression bomb"},
+		{"corrupt gzip stream before the first header", flip(readFixture(t, "docker20-app.tar.gz"), 30), "the archive is corrupt: its gzip stream does not decompress"},
+		{"corrupt bzip2 stream before the first header", flip(readFixture(t, "docker20-app.tar.bz2"), 60), "its bzip2 stream"},
+		{"corrupt zstd stream", flip(readFixture(t, "docker20-app.tar.zst"), 40), "its zstd stream"},
+		{"gzip of something else", gzipped(t, bytes.Repeat([]byte("not a tar\n"), 100)), "gzip-compressed, but what it holds is not a tar file"},
 		{"descriptor size mismatch", func() []byte {
 			return bytes.Replace(ctrd, []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size)), []byte(fmt.Sprintf(`"size":%d,"annotations"`, ci.target.Size+1)), 1)
 		}(), "says"},
-		{"index.json names a missing blob", writeTar(t, []tarFile{{name: "index.json", body: mustJSON(t, ocispec.Index{Manifests: []ocispec.Descriptor{{
+		{"index.json names a missing blob", writeTar(t, []tarFile{ociLayoutFile, {name: "index.json", body: mustJSON(t, ocispec.Index{Manifests: []ocispec.Descriptor{{
 			MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1}}})}}), "but the archive lacks blobs/sha256/"},
 		{"layer not compressed as its media type says", containerdArchiveWith(t, app, func(layer []byte) []byte { return layer }), "not gzip-compressed"},
 		{"corrupted gzip layer", containerdArchiveWith(t, app, func(layer []byte) []byte {
 			gz := gzipped(t, layer)
 			gz[len(gz)-5] ^= 0xff // the CRC
 			return gz
-		}), "is corrupted"},
+		}), "is corrupt: its gzip stream does not decompress"},
 		{"zstd layer bomb", containerdArchiveWith(t, &testImage{config: mustJSON(t, map[string]any{"rootfs": map[string]any{"type": "layers",
 			"diff_ids": []digest.Digest{digest.FromBytes(make([]byte, 64<<20))}}}), layers: [][]byte{make([]byte, 64<<20)}}, func(layer []byte) []byte { return zstded(t, layer) }),
 			"compression bomb"},
@@ -206,12 +209,8 @@ func TestVerifyInvalid(t *testing.T) {
 		}), "points outside the archive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			_, err := verifyBoth(t, tc.data)
 			wantInvalid(t, err, tc.want)
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("took %v", d)
-			}
 		})
 	}
 }
@@ -231,7 +230,7 @@ func containerdArchiveWith(t testing.TB, img *testImage, compress func([]byte) [
 		files = append(files, tarFile{name: blobName(sha(c)), body: c})
 	}
 	mb := mustJSON(t, m)
-	files = append(files, tarFile{name: blobName(sha(mb)), body: mb},
+	files = append(files, tarFile{name: blobName(sha(mb)), body: mb}, ociLayoutFile,
 		tarFile{name: "index.json", body: mustJSON(t, ocispec.Index{Manifests: []ocispec.Descriptor{{MediaType: ocispec.MediaTypeImageManifest, Digest: sha(mb), Size: int64(len(mb))}}})})
 	return writeTar(t, files)
 }

@@ -2,11 +2,11 @@ package archive
 
 // Generators for the layouts the local daemon (Docker 20.10) cannot write:
 // Docker 25+ (OCI layout plus manifest.json), the containerd image store,
-// and Podman's docker-archive. They are built strictly from the shapes that
-// ../../../shared/reference/docker-facts.md section 1 documents, with the
-// sources it names (moby tarexport/save.go, containerd's archive exporter,
-// containers/image docker/internal/tarfile/writer.go). Docker ≤24 archives
-// come from the real daemon instead (testdata/docker20-*).
+// and Podman's docker-archive. They are built strictly from the shapes their
+// writers produce (moby daemon/internal/image/tarexport/save.go,
+// containerd core/images/archive/exporter.go, containers/image
+// docker/internal/tarfile/writer.go); testdata/archives holds real ones. Docker ≤24 archives
+// come from the real daemon instead (testdata/archives/docker20-*).
 
 import (
 	"archive/tar"
@@ -22,6 +22,9 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// ociLayoutFile is the oci-layout file every OCI image layout holds.
+var ociLayoutFile = tarFile{name: "oci-layout", body: []byte(`{"imageLayoutVersion":"1.0.0"}`)}
 
 // tarFile is one entry of a generated archive.
 type tarFile struct {
@@ -125,7 +128,7 @@ func (img *testImage) id() digest.Digest { return sha(img.config) }
 func blobName(d digest.Digest) string { return "blobs/sha256/" + d.Encoded() }
 
 // docker25Archive lays images out as Docker 25+ on the graphdriver store
-// does (docker-facts.md 1b): blobs/sha256 holding the config (named by the
+// does (moby tarexport/save.go since 25.0): blobs/sha256 holding the config (named by the
 // image ID), the uncompressed layers (named by DiffID), one synthesized OCI
 // manifest per image and unreferenced v1 configs; manifest.json with
 // LayerSources for every layer; index.json with one annotated entry per
@@ -229,7 +232,7 @@ type containerdImage struct {
 }
 
 // containerdArchive lays images out as the containerd image store does
-// (docker-facts.md 1c): blobs copied as in the content store, so layers
+// (containerd's archive exporter): blobs copied as in the content store, so layers
 // stay compressed; index.json with one entry per name whose annotations
 // carry the names (none for images saved by digest); the index blob kept
 // while missing platforms' blobs are omitted; manifest.json entries of
@@ -319,7 +322,7 @@ func containerdArchive(t testing.TB, imgs ...*containerdImage) []byte {
 }
 
 // podmanArchive lays an image out as Podman's docker-archive does
-// (docker-facts.md section 6, containers/image tarfile writer): manifest.json
+// (containers/image docker/internal/tarfile/writer.go): manifest.json
 // with Config <hex>.json, fully qualified RepoTags and Layers <digest>.tar
 // (uncompressed) at the root; repositories keyed by the full name; and a
 // legacy <id>/{VERSION,json,layer.tar} folder per layer whose layer.tar is a
@@ -357,7 +360,7 @@ func podmanArchive(t testing.TB, img *testImage, tags ...string) []byte {
 	return writeTar(t, files)
 }
 
-// legacyArchive lays an image out as Docker ≤24 does (docker-facts.md 1a),
+// legacyArchive lays an image out as Docker ≤24 does (moby tarexport/save.go up to 24.0),
 // for tests that need to edit one; the real fixtures are in testdata.
 func legacyArchive(t testing.TB, img *testImage, tags ...string) []byte {
 	t.Helper()

@@ -1,82 +1,21 @@
 package archive
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"regexp"
-	"runtime"
 	"strings"
 
-	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Media types met in docker save archives.
-const (
-	mediaTypeDockerManifest     = "application/vnd.docker.distribution.manifest.v2+json"
-	mediaTypeDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-	mediaTypeDockerConfig       = "application/vnd.docker.container.image.v1+json"
-	mediaTypeDockerLayer        = "application/vnd.docker.image.rootfs.diff.tar"
-	mediaTypeDockerLayerGzip    = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-
-	annotationImageName = "io.containerd.image.name"
-	annotationRefType   = "vnd.docker.reference.type"
-)
-
-// manifestEntry is one image of manifest.json, as docker save writes it.
-type manifestEntry struct {
-	Config       string
-	RepoTags     []string
-	Layers       []string
-	Parent       string                               `json:",omitempty"`
-	LayerSources map[digest.Digest]ocispec.Descriptor `json:",omitempty"`
-}
-
-// imageConfig is the part of an image config that verification reads.
-type imageConfig struct {
-	Architecture string `json:"architecture"`
-	OS           string `json:"os"`
-	Variant      string `json:"variant"`
-	RootFS       struct {
-		Type    string          `json:"type"`
-		DiffIDs []digest.Digest `json:"diff_ids"`
-	} `json:"rootfs"`
-}
-
-func (c *imageConfig) platform() string {
-	p := c.OS + "/" + c.Architecture
-	if c.Variant != "" {
-		p += "/" + c.Variant
-	}
-	if p == "/" {
-		return ""
-	}
-	return p
-}
-
-// platformImage is one image manifest found under index.json.
-type platformImage struct {
-	manifest    digest.Digest
-	config      digest.Digest
-	platform    string
-	layers      []Layer
-	attestation bool
-}
-
-// target is one entry of index.json and the images under it.
-type target struct {
-	desc    ocispec.Descriptor
-	names   []string
-	images  []platformImage
-	matched bool
-}
-
-// errMissing says a blob a descriptor names is not in the archive, which is
-// allowed for the platforms of an index.
-var errMissing = errors.New("missing blob")
+// Resolving is the second step: what the first read (entries, digests,
+// small JSON documents) is cross-checked and turned into a Report. This
+// file holds what every layout shares; dockerjson.go reads manifest.json,
+// ocilayout.go index.json and what it points at.
 
 var (
 	hexName      = regexp.MustCompile(`^[a-f0-9]{64}$`)
@@ -85,82 +24,63 @@ var (
 
 // resolve cross-checks everything read: names, links, digests, manifests,
 // configs and layers, and says what the archive holds.
-func (v *verifier) resolve() (*Report, error) {
+func (v *verifier) resolve(ctx context.Context) (*Report, error) {
 	for _, d := range v.dups {
 		a, b := d[0], d[1]
 		if a.typ != b.typ || a.target != b.target || a.blob.digest != b.blob.digest {
-			return nil, invalidf("the archive holds %s twice, with different content", a.name)
+			return nil, invalidf("the archive holds %s twice, with different content", q(a.name))
 		}
 	}
-	for _, e := range v.entries {
+	for i, e := range v.entries {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if e.typ == typeSymlink || e.typ == typeHardlink {
 			if _, err := v.lookup(e.name); err != nil {
 				return nil, err
 			}
 		}
-	}
-	for _, e := range v.entries {
-		if e.typ != typeFile {
-			continue
-		}
-		if want, ok := addressedDigest(e.name); ok && want != e.blob.digest {
-			return nil, invalidf("%s is corrupted: its content hashes to %s", e.name, e.blob.digest)
+		if e.typ == typeFile {
+			if want, ok := addressedDigest(e.name); ok && want != e.blob.digest {
+				return nil, invalidf("%s is corrupted: its content hashes to %s", q(e.name), e.blob.digest)
+			}
 		}
 	}
 
-	manifestData, err := v.document("manifest.json")
+	manifests, hasManifest, err := v.readManifestJSON()
 	if err != nil {
 		return nil, err
 	}
-	indexData, err := v.document("index.json")
+	idx, hasIndex, err := v.readIndexJSON()
 	if err != nil {
 		return nil, err
 	}
-	if manifestData == nil && indexData == nil {
+	if !hasManifest && !hasIndex {
 		return nil, invalidf("not a docker save archive: it has neither manifest.json nor index.json")
 	}
-	if layout, err := v.document("oci-layout"); err != nil {
+	if err := v.checkLayoutFile(hasManifest); err != nil {
 		return nil, err
-	} else if layout != nil {
-		var l ocispec.ImageLayout
-		if err := json.Unmarshal(layout, &l); err != nil {
-			return nil, invalidf("oci-layout is not valid: %v", jsonErr(err))
-		}
 	}
 
-	w := &walker{v: v, memo: make(map[digest.Digest][]platformImage)}
+	w := &walker{v: v, ctx: ctx, memo: make(map[digest.Digest][]imageRef)}
 	var targets []*target
-	if indexData != nil {
-		var idx ocispec.Index
-		if err := json.Unmarshal(indexData, &idx); err != nil {
-			return nil, invalidf("index.json is not a valid OCI index: %v", jsonErr(err))
-		}
-		for i, d := range idx.Manifests {
-			imgs, err := w.walk(d, fmt.Sprintf("index.json entry %d", i+1), true)
-			if err != nil {
-				return nil, err
-			}
-			t := &target{desc: d, images: imgs}
-			if n := d.Annotations[annotationImageName]; n != "" {
-				t.names = []string{n}
-			}
-			targets = append(targets, t)
+	if hasIndex {
+		if targets, err = w.targets(idx); err != nil {
+			return nil, err
 		}
 	}
+	byConfig := indexTargets(targets)
 
 	rep := &Report{}
-	var manifests []manifestEntry
-	if manifestData != nil {
-		if err := json.Unmarshal(manifestData, &manifests); err != nil {
-			return nil, invalidf("manifest.json is not a valid docker save manifest: %v", jsonErr(err))
-		}
-	}
 	for i, m := range manifests {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		img, err := v.manifestImage(i, m)
 		if err != nil {
 			return nil, err
 		}
-		matchTargets(&img, targets)
+		matchTargets(&img, byConfig)
 		rep.Images = append(rep.Images, img)
 	}
 	for _, t := range targets {
@@ -174,209 +94,39 @@ func (v *verifier) resolve() (*Report, error) {
 	if len(rep.Images) == 0 {
 		return nil, invalidf("the archive holds no image")
 	}
-	rep.Format = v.detectFormat(manifests, targets, indexData != nil)
+	rep.Format = v.detectFormat(manifests, targets, hasManifest, hasIndex)
 	return rep, nil
 }
 
-// manifestImage checks one manifest.json entry: its config, and each layer
-// against the config's diff_ids.
-func (v *verifier) manifestImage(i int, m manifestEntry) (Image, error) {
-	what := fmt.Sprintf("manifest.json entry %d", i+1)
-	if len(m.RepoTags) > 0 {
-		what = fmt.Sprintf("the image %s", m.RepoTags[0])
-	}
-	for _, tag := range m.RepoTags {
-		ref, err := reference.ParseNormalizedNamed(tag)
-		if err != nil {
-			return Image{}, invalidf("manifest.json names the image %q, which is not a valid name: %v", tag, err)
-		}
-		if _, ok := ref.(reference.NamedTagged); !ok {
-			return Image{}, invalidf("manifest.json names the image %q without a tag", tag)
-		}
-	}
-	if m.Config == "" {
-		return Image{}, invalidf("manifest.json gives no config for %s", what)
-	}
-	ce, err := v.lookupPath(m.Config)
+// checkLayoutFile checks oci-layout. Where there is no manifest.json, only
+// the containerd image store can load the archive, and it reads index.json
+// only when oci-layout says "imageLayoutVersion": "1.0.0" (else it reports
+// an unrecognised image format).
+func (v *verifier) checkLayoutFile(hasManifest bool) error {
+	data, err := v.document("oci-layout")
 	if err != nil {
-		return Image{}, err
+		return err
 	}
-	if ce == nil {
-		return Image{}, invalidf("the archive lacks %s, the config of %s", m.Config, what)
+	if data == nil {
+		if !hasManifest {
+			return invalidf("the archive has index.json but no oci-layout file (nor manifest.json): docker load cannot read it as an OCI image layout")
+		}
+		return nil
 	}
-	cfg, err := v.config(ce, m.Config)
-	if err != nil {
-		return Image{}, err
+	var l ocispec.ImageLayout
+	if err := json.Unmarshal(data, &l); err != nil {
+		return invalidf("oci-layout is not valid: %s", jsonErr(err))
 	}
-	img := Image{
-		RepoTags: m.RepoTags,
-		Config:   ce.blob.digest,
-		Platform: cfg.platform(),
+	if l.Version != ocispec.ImageLayoutVersion {
+		return invalidf("oci-layout declares the image layout version %s; docker load knows only %s", q(l.Version), ocispec.ImageLayoutVersion)
 	}
-	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
-		return Image{}, invalidf("manifest.json lists %d layers for %s, but its config has %d", len(m.Layers), what, len(cfg.RootFS.DiffIDs))
-	}
-	for j, p := range m.Layers {
-		want := cfg.RootFS.DiffIDs[j]
-		src, hasSrc := m.LayerSources[want]
-		le, err := v.lookupPath(p)
-		if err != nil {
-			return Image{}, err
-		}
-		if le == nil {
-			if hasSrc && isForeign(src.MediaType) {
-				img.Layers = append(img.Layers, Layer{Digest: src.Digest, DiffID: want, Size: src.Size, MediaType: src.MediaType})
-				continue
-			}
-			return Image{}, invalidf("the archive lacks %s, layer %d of %s", p, j+1, what)
-		}
-		if le.typ != typeFile {
-			return Image{}, invalidf("%s, layer %d of %s, is not a file", p, j+1, what)
-		}
-		mt := ""
-		if hasSrc {
-			mt = src.MediaType
-		}
-		diffID, err := layerDiffID(le, p, mt)
-		if err != nil {
-			return Image{}, err
-		}
-		if diffID != want {
-			return Image{}, invalidf("layer %d of %s (%s) is not the image's: its content hashes to %s, the image config expects %s",
-				j+1, what, p, short(diffID), short(want))
-		}
-		if mt == "" {
-			mt = mediaTypeDockerLayer
-			switch le.blob.compression {
-			case "gzip":
-				mt = mediaTypeDockerLayerGzip
-			case "zstd":
-				mt = ocispec.MediaTypeImageLayerZstd
-			}
-		}
-		img.Layers = append(img.Layers, Layer{Digest: le.blob.digest, DiffID: diffID, Size: le.size, MediaType: mt})
-	}
-	return img, nil
+	return nil
 }
 
-// matchTargets finds the index.json entries whose manifests describe img,
-// and fills its Manifest, Target and Names from them.
-func matchTargets(img *Image, targets []*target) {
-	for _, t := range targets {
-		for _, pi := range t.images {
-			if pi.config != img.Config || !sameLayers(pi.layers, img.Layers) {
-				continue
-			}
-			t.matched = true
-			if img.Target == "" {
-				img.Target = t.desc.Digest
-				img.Manifest = pi.manifest
-				if len(t.images) > 1 {
-					img.Platforms = platforms(t.images)
-				}
-			}
-			for _, n := range t.names {
-				if !contains(img.Names, n) {
-					img.Names = append(img.Names, n)
-				}
-			}
-			break
-		}
+func (v *verifier) detectFormat(manifests []manifestEntry, targets []*target, hasManifest, hasIndex bool) Format {
+	if !hasManifest {
+		return FormatOCILayout
 	}
-	// Several targets may hold the same manifest (an image and an index
-	// over it): prefer the one named like the image's tags.
-	for _, t := range targets {
-		if t.desc.Digest == img.Target || !t.matched {
-			continue
-		}
-		for _, n := range t.names {
-			if namesTag(n, img.RepoTags) {
-				for _, pi := range t.images {
-					if pi.config == img.Config && sameLayers(pi.layers, img.Layers) {
-						img.Target, img.Manifest = t.desc.Digest, pi.manifest
-						img.Platforms = nil
-						if len(t.images) > 1 {
-							img.Platforms = platforms(t.images)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-func namesTag(name string, tags []string) bool {
-	for _, tag := range tags {
-		if ref, err := reference.ParseNormalizedNamed(tag); err == nil && ref.String() == name {
-			return true
-		}
-	}
-	return false
-}
-
-func sameLayers(a, b []Layer) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Digest != b[i].Digest {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// choosePlatform picks the image an index.json entry stands for when
-// manifest.json does not say: the host's platform if present, else the
-// first that is not an attestation.
-func choosePlatform(imgs []platformImage) int {
-	host := runtime.GOOS + "/" + runtime.GOARCH
-	first := -1
-	for i, pi := range imgs {
-		if pi.attestation {
-			continue
-		}
-		if pi.platform == host || strings.HasPrefix(pi.platform, host+"/") {
-			return i
-		}
-		if first < 0 {
-			first = i
-		}
-	}
-	if first < 0 {
-		return 0
-	}
-	return first
-}
-
-func fillPlatform(img *Image, imgs []platformImage, i int) {
-	pi := imgs[i]
-	img.Manifest, img.Config, img.Platform, img.Layers = pi.manifest, pi.config, pi.platform, pi.layers
-	if len(imgs) > 1 {
-		img.Platforms = platforms(imgs)
-	}
-}
-
-func platforms(imgs []platformImage) []string {
-	var ps []string
-	for _, pi := range imgs {
-		if !pi.attestation && pi.platform != "" && !contains(ps, pi.platform) {
-			ps = append(ps, pi.platform)
-		}
-	}
-	return ps
-}
-
-func (v *verifier) detectFormat(manifests []manifestEntry, targets []*target, hasIndex bool) Format {
 	if hasIndex {
 		graphdriver := v.byName["repositories"] != nil
 		for _, m := range manifests {
@@ -388,8 +138,8 @@ func (v *verifier) detectFormat(manifests []manifestEntry, targets []*target, ha
 			if isIndex(t.desc.MediaType) {
 				graphdriver = false
 			}
-			for _, pi := range t.images {
-				for _, l := range pi.layers {
+			for _, r := range t.images {
+				for _, l := range r.pi.layers {
 					if layerCompression(l.MediaType) != "" {
 						graphdriver = false
 					}
@@ -411,141 +161,6 @@ func (v *verifier) detectFormat(manifests []manifestEntry, targets []*target, ha
 	return FormatDocker
 }
 
-// walker follows the descriptors of index.json down to layers.
-type walker struct {
-	v    *verifier
-	memo map[digest.Digest][]platformImage
-}
-
-// walk checks the blob d names and everything under it. A blob missing
-// from the archive is an error at the top (root), errMissing below it.
-func (w *walker) walk(d ocispec.Descriptor, from string, root bool) ([]platformImage, error) {
-	e, err := w.v.descriptorBlob(d, from)
-	if err != nil {
-		return nil, err
-	}
-	if e == nil {
-		if root {
-			return nil, invalidf("%s names %s, but the archive lacks %s", from, short(d.Digest), blobPath(d.Digest))
-		}
-		return nil, errMissing
-	}
-	if imgs, ok := w.memo[d.Digest]; ok {
-		return imgs, nil
-	}
-	var imgs []platformImage
-	mt := d.MediaType
-	if mt == "" {
-		mt = sniffMediaType(e.blob.json)
-	}
-	switch {
-	case isIndex(mt):
-		data, err := w.v.jsonBlob(e, "index "+short(d.Digest))
-		if err != nil {
-			return nil, err
-		}
-		var idx ocispec.Index
-		if err := json.Unmarshal(data, &idx); err != nil {
-			return nil, invalidf("index %s is not valid: %v", short(d.Digest), jsonErr(err))
-		}
-		present := 0
-		for _, c := range idx.Manifests {
-			sub, err := w.walk(c, "index "+short(d.Digest), false)
-			if errors.Is(err, errMissing) {
-				continue // a platform not saved, as containerd allows
-			}
-			if err != nil {
-				return nil, err
-			}
-			present++
-			if c.Annotations[annotationRefType] == "attestation-manifest" {
-				for i := range sub {
-					sub[i].attestation = true
-				}
-			}
-			imgs = append(imgs, sub...)
-		}
-		if present == 0 && len(idx.Manifests) > 0 {
-			return nil, invalidf("index %s (%s) holds none of its %d manifests", short(d.Digest), from, len(idx.Manifests))
-		}
-	case isManifest(mt):
-		pi, ok, err := w.manifest(e, d)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			imgs = append(imgs, pi)
-		}
-	}
-	// Other blobs (artifacts, referrers) only need to be present and whole.
-	w.memo[d.Digest] = imgs
-	return imgs, nil
-}
-
-// manifest checks an image manifest: its config, and each layer against the
-// config's diff_ids. ok is false for manifests of artifacts that are not
-// images.
-func (w *walker) manifest(e *entry, d ocispec.Descriptor) (platformImage, bool, error) {
-	what := "manifest " + short(d.Digest)
-	data, err := w.v.jsonBlob(e, what)
-	if err != nil {
-		return platformImage{}, false, err
-	}
-	var m ocispec.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return platformImage{}, false, invalidf("%s is not valid: %v", what, jsonErr(err))
-	}
-	ce, err := w.v.descriptorBlob(m.Config, what)
-	if err != nil {
-		return platformImage{}, false, err
-	}
-	if ce == nil {
-		return platformImage{}, false, invalidf("the archive lacks %s, the config of %s", blobPath(m.Config.Digest), what)
-	}
-	var layerBlobs []*entry
-	for i, l := range m.Layers {
-		le, err := w.v.descriptorBlob(l, what)
-		if err != nil {
-			return platformImage{}, false, err
-		}
-		if le == nil && !isForeign(l.MediaType) {
-			return platformImage{}, false, invalidf("the archive lacks %s, layer %d of %s", blobPath(l.Digest), i+1, what)
-		}
-		layerBlobs = append(layerBlobs, le)
-	}
-	switch m.Config.MediaType {
-	case ocispec.MediaTypeImageConfig, mediaTypeDockerConfig:
-	default:
-		return platformImage{}, false, nil // an artifact, not an image
-	}
-	cfg, err := w.v.config(ce, "the config of "+what)
-	if err != nil {
-		return platformImage{}, false, err
-	}
-	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
-		return platformImage{}, false, invalidf("%s lists %d layers, but its config has %d", what, len(m.Layers), len(cfg.RootFS.DiffIDs))
-	}
-	pi := platformImage{manifest: d.Digest, config: m.Config.Digest, platform: cfg.platform()}
-	for i, l := range m.Layers {
-		want := cfg.RootFS.DiffIDs[i]
-		le := layerBlobs[i]
-		if le == nil { // a foreign layer, not distributed with the image
-			pi.layers = append(pi.layers, Layer{Digest: l.Digest, DiffID: want, Size: l.Size, MediaType: l.MediaType})
-			continue
-		}
-		diffID, err := layerDiffID(le, blobPath(l.Digest), l.MediaType)
-		if err != nil {
-			return platformImage{}, false, err
-		}
-		if diffID != want {
-			return platformImage{}, false, invalidf("layer %d of %s (%s) is not the image's: its content hashes to %s, the image config expects %s",
-				i+1, what, short(l.Digest), short(diffID), short(want))
-		}
-		pi.layers = append(pi.layers, Layer{Digest: l.Digest, DiffID: diffID, Size: l.Size, MediaType: l.MediaType})
-	}
-	return pi, true, nil
-}
-
 // layerDiffID is the digest of a layer's uncompressed tar. mediaType says
 // whether it is compressed; when empty (manifest.json layers), the content
 // says.
@@ -559,14 +174,14 @@ func layerDiffID(e *entry, name, mediaType string) (digest.Digest, error) {
 		return e.blob.digest, nil
 	case "gzip", "zstd":
 		if e.blob.compression != want {
-			return "", invalidf("layer %s is not %s-compressed, though its media type says so", name, want)
+			return "", invalidf("layer %s is not %s-compressed, though its media type says so", q(name), want)
 		}
-		if e.blob.decompErr != "" {
-			return "", invalidf("layer %s is corrupted: %s", name, e.blob.decompErr)
+		if e.blob.decompErr != nil {
+			return "", streamReason(&streamError{kind: want, err: e.blob.decompErr}, "layer "+q(name))
 		}
 		return e.blob.diffID, nil
 	}
-	return "", invalidf("layer %s has media type %s, a compression docker cannot load", name, mediaType)
+	return "", invalidf("layer %s has media type %s, a compression docker cannot load", q(name), mediaType)
 }
 
 func layerCompression(mediaType string) string {
@@ -585,61 +200,6 @@ func isForeign(mediaType string) bool {
 	return strings.Contains(mediaType, "nondistributable") || strings.Contains(mediaType, "foreign")
 }
 
-func isIndex(mt string) bool {
-	return mt == ocispec.MediaTypeImageIndex || mt == mediaTypeDockerManifestList
-}
-
-func isManifest(mt string) bool {
-	return mt == ocispec.MediaTypeImageManifest || mt == mediaTypeDockerManifest
-}
-
-// sniffMediaType reads the mediaType a JSON blob states itself, for
-// descriptors that do not say.
-func sniffMediaType(data []byte) string {
-	var probe struct {
-		MediaType string          `json:"mediaType"`
-		Manifests json.RawMessage `json:"manifests"`
-		Config    json.RawMessage `json:"config"`
-	}
-	if data == nil || json.Unmarshal(data, &probe) != nil {
-		return ""
-	}
-	switch {
-	case probe.MediaType != "":
-		return probe.MediaType
-	case probe.Manifests != nil:
-		return ocispec.MediaTypeImageIndex
-	case probe.Config != nil:
-		return ocispec.MediaTypeImageManifest
-	}
-	return ""
-}
-
-// descriptorBlob checks descriptor d and returns the blob it names, nil if
-// the archive lacks it.
-func (v *verifier) descriptorBlob(d ocispec.Descriptor, from string) (*entry, error) {
-	if err := d.Digest.Validate(); err != nil {
-		return nil, invalidf("%s has an invalid digest %q", from, string(d.Digest))
-	}
-	if d.Digest.Algorithm() != digest.SHA256 {
-		return nil, invalidf("%s uses a %s digest, which docker save never writes", from, d.Digest.Algorithm())
-	}
-	e, err := v.lookup(blobPath(d.Digest))
-	if err != nil || e == nil {
-		return nil, err
-	}
-	if e.typ != typeFile {
-		return nil, invalidf("%s is not a file", blobPath(d.Digest))
-	}
-	if e.size != d.Size {
-		return nil, invalidf("%s is %d bytes, but %s says %d", blobPath(d.Digest), e.size, from, d.Size)
-	}
-	if e.blob.digest != d.Digest {
-		return nil, invalidf("%s is corrupted: its content hashes to %s", blobPath(d.Digest), e.blob.digest)
-	}
-	return e, nil
-}
-
 func blobPath(d digest.Digest) string {
 	return "blobs/" + string(d.Algorithm()) + "/" + d.Encoded()
 }
@@ -656,22 +216,87 @@ func addressedDigest(name string) (digest.Digest, bool) {
 	return "", false
 }
 
-// config reads and checks the image config in e.
+// config reads and checks the image config in e, once per entry however
+// many images share it.
 func (v *verifier) config(e *entry, what string) (*imageConfig, error) {
-	data, err := v.jsonBlob(e, what)
-	if err != nil {
-		return nil, err
+	if cfg, ok := v.configs[e]; ok {
+		return cfg, nil
 	}
 	var cfg imageConfig
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return nil, invalidf("%s is not a valid image config: %v", what, jsonErr(err))
+	if err := v.decode(e, what, &cfg, false); err != nil {
+		return nil, invalidf("%s is not a valid image config: %s", what, errText(err))
 	}
 	for _, d := range cfg.RootFS.DiffIDs {
 		if err := d.Validate(); err != nil {
-			return nil, invalidf("%s lists an invalid diff_id %q", what, string(d))
+			return nil, invalidf("%s lists an invalid diff_id %s", what, q(string(d)))
 		}
 	}
+	if err := checkPlatform(what, cfg.OS, cfg.Architecture, cfg.Variant); err != nil {
+		return nil, err
+	}
+	v.configs[e] = &cfg
 	return &cfg, nil
+}
+
+// decode unmarshals the JSON document in e into into. Documents that
+// become many Go values (indexes, manifests: descriptors) count their
+// objects first against maxJSONObjects, so that a few megabytes of {}
+// cannot cost gigabytes.
+func (v *verifier) decode(e *entry, what string, into any, countObjects bool) error {
+	data, err := v.jsonBlob(e, what)
+	if err != nil {
+		return err
+	}
+	if countObjects {
+		v.jsonObjects += jsonObjects(data)
+		if v.jsonObjects > maxJSONObjects {
+			return invalidf("the archive's manifests and indexes hold more than %d JSON objects, not a docker save archive", maxJSONObjects)
+		}
+	}
+	v.parsed[e.name]++
+	if err := json.Unmarshal(data, into); err != nil {
+		return &jsonError{err}
+	}
+	return nil
+}
+
+// jsonError is a document that does not decode; errText shortens it.
+type jsonError struct{ err error }
+
+func (e *jsonError) Error() string { return jsonErr(e.err) }
+
+// errText is what a reason says of a decode failure: an InvalidError's
+// reason, or the JSON error's first line.
+func errText(err error) string {
+	if inv, ok := err.(*InvalidError); ok {
+		return inv.Reason
+	}
+	return safeText(err.Error())
+}
+
+// jsonObjects counts the objects and arrays of a JSON document, outside
+// strings, in one pass.
+func jsonObjects(data []byte) int {
+	n := 0
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			n++
+		}
+	}
+	return n
 }
 
 // document returns the content of a metadata file at the root, nil if
@@ -688,19 +313,19 @@ func (v *verifier) document(name string) ([]byte, error) {
 func (v *verifier) jsonBlob(e *entry, what string) ([]byte, error) {
 	switch {
 	case e.typ != typeFile:
-		return nil, invalidf("%s (%s) is not a file", what, e.name)
+		return nil, invalidf("%s (%s) is not a file", what, q(e.name))
 	case e.blob.json != nil:
 		return e.blob.json, nil
 	case e.blob.jsonTooBig || e.size > MaxJSONSize:
-		return nil, invalidf("%s (%s) is %s, more than the %s it can be", what, e.name, HumanSize(e.size), HumanSize(MaxJSONSize))
+		return nil, invalidf("%s (%s) is %s, more than the %s it can be", what, q(e.name), HumanSize(e.size), HumanSize(MaxJSONSize))
 	}
-	return nil, invalidf("%s (%s) is not JSON", what, e.name)
+	return nil, invalidf("%s (%s) is not JSON", what, q(e.name))
 }
 
 // lookupPath finds the entry a manifest.json path names.
 func (v *verifier) lookupPath(p string) (*entry, error) {
 	if err := checkName(p); err != nil {
-		return nil, invalidf("manifest.json names %q, a path outside the archive", p)
+		return nil, invalidf("manifest.json names %s, a path outside the archive", q(p))
 	}
 	return v.lookup(path.Clean(p))
 }
@@ -712,7 +337,7 @@ func (v *verifier) lookup(name string) (*entry, error) {
 	first := ""
 	for hops := 0; ; hops++ {
 		if hops > maxLinkHops {
-			return nil, invalidf("%s is a link in a loop", first)
+			return nil, invalidf("%s is a link in a loop", q(first))
 		}
 		v.lookups++
 		if v.lookups > maxLookups {
@@ -757,11 +382,22 @@ func short(d digest.Digest) string {
 	return enc
 }
 
-// jsonErr shortens a JSON error to its first line.
+// jsonErr shortens a JSON error to its first line, made safe to print.
 func jsonErr(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	return safeText(firstLine(err.Error()))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
 	}
-	return s
+	return false
+}
+
+func warnf(v *verifier, format string, args ...any) {
+	if len(v.warnings) < 20 {
+		v.warnings = append(v.warnings, fmt.Sprintf(format, args...))
+	}
 }

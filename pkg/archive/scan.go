@@ -2,21 +2,16 @@ package archive
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
-	"compress/bzip2"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
 type entryType int
@@ -38,28 +33,6 @@ type entry struct {
 	size   int64
 	offset int64 // seekable archives: where the content starts
 	blob   blob
-}
-
-// Magic numbers of the compressions docker load accepts.
-var (
-	magicGzip  = []byte{0x1f, 0x8b}
-	magicBzip2 = []byte("BZh")
-	magicXz    = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-	magicZstd  = []byte{0x28, 0xb5, 0x2f, 0xfd}
-)
-
-func compressionOf(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, magicGzip):
-		return "gzip"
-	case bytes.HasPrefix(head, magicBzip2):
-		return "bzip2"
-	case bytes.HasPrefix(head, magicXz):
-		return "xz"
-	case bytes.HasPrefix(head, magicZstd):
-		return "zstd"
-	}
-	return ""
 }
 
 // verifyAt verifies an archive it can read at will: the tar headers are
@@ -101,7 +74,7 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 		if e != nil && pos+e.size > size {
 			// tar's Next notices this too, but only when it skips the
 			// content; say it plainly now.
-			return invalidf("the archive is truncated: %s declares %d bytes, more than the file holds", e.name, e.size)
+			return invalidf("the archive is truncated: %s declares %d bytes, more than the file holds", q(e.name), e.size)
 		}
 	}
 	var files []*entry
@@ -143,7 +116,7 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 			var ahead *readAhead
 			if spare && e.size >= bigFile {
 				// A core would idle: let it read while this one hashes.
-				ahead = newReadAhead(src)
+				ahead = newReadAhead(ctx, src)
 				src = ahead
 			}
 			b, err := h.hash(e.name, src, e.size)
@@ -182,8 +155,18 @@ func (v *verifier) verifyAt(ctx context.Context, ra io.ReaderAt, start, size int
 // verifyStream verifies an archive read once from start to end, maybe
 // compressed.
 func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
-	br := getReader(&source{ctx: ctx, r: r, v: v})
-	defer putReader(br)
+	p := newPump(ctx, r, v)
+	br := getReader(p)
+	var ra *readAhead
+	defer func() {
+		// The pump first: what still reads from it then returns at once.
+		p.close()
+		if ra != nil {
+			ra.close() // closes the decompressor and recycles br when safe
+		} else {
+			putReader(br)
+		}
+	}()
 	head, _ := br.Peek(8)
 	if len(head) == 0 {
 		if _, err := br.Peek(1); err != nil && err != io.EOF {
@@ -193,24 +176,22 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 	}
 	v.compression = compressionOf(head)
 	var tarStream io.Reader = br
-	if v.compression == "xz" {
-		if err := checkXzDict(br); err != nil {
+	if v.compression != "" {
+		dec, closeDec, err := v.decompressor(ctx, v.compression, br)
+		if err != nil {
 			return err
 		}
-	}
-	if v.compression != "" {
-		dec, closeDec, err := v.decompressor(v.compression, br)
-		if err != nil {
-			return invalidf("the archive looks %s-compressed but is not: %v", v.compression, err)
+		// Decompress on another core while this one hashes. The
+		// decompressor is closed, and br recycled, once nothing reads them.
+		ra = newReadAhead(ctx, &budgetReader{r: dec, v: v, what: "the archive"})
+		ra.after = func() {
+			closeDec()
+			putReader(br)
 		}
-		defer closeDec()
-		tarStream = &expansionGuard{r: dec, in: func() int64 { return v.read.Load() }, limit: v.expansion, what: "the archive"}
+		tarStream = ra
 	}
-	// Decompress (or read) ahead on another core while this one hashes.
-	ra := newReadAhead(tarStream)
-	defer ra.close()
 
-	cr := &countingReader{r: ra}
+	cr := &countingReader{r: tarStream}
 	tr := tar.NewReader(cr)
 	h := newHasher(v)
 	defer h.close()
@@ -249,94 +230,6 @@ func (v *verifier) verifyStream(ctx context.Context, r io.Reader) error {
 	return nil
 }
 
-// decompressor opens the compressed stream of a whole archive.
-func (v *verifier) decompressor(kind string, r io.Reader) (io.Reader, func(), error) {
-	nop := func() {}
-	switch kind {
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		return zr, nop, err
-	case "bzip2":
-		return bzip2.NewReader(r), nop, nil
-	case "xz":
-		zr, err := xz.NewReader(r)
-		return zr, nop, err
-	case "zstd":
-		zr, err := newZstd(r, 2)
-		if err != nil {
-			return nil, nop, err
-		}
-		return zr, zr.Close, nil
-	}
-	return nil, nop, fmt.Errorf("unknown compression %s", kind)
-}
-
-// maxXzDict is the largest xz dictionary accepted: xz -9's. The xz
-// decoder allocates what the stream declares, up to 4 GiB.
-const maxXzDict = 64 << 20
-
-// checkXzDict refuses an xz stream whose first block declares a dictionary
-// larger than maxXzDict, before the decoder allocates it.
-func checkXzDict(br *bufio.Reader) error {
-	head, _ := br.Peek(12 + 1024)
-	if len(head) < 14 || head[12] == 0 { // no block: an empty stream
-		return nil
-	}
-	hdr := head[12:]
-	size := (int(hdr[0]) + 1) * 4
-	if len(hdr) < size {
-		return nil // the decoder will say what is wrong
-	}
-	hdr = hdr[:size]
-	flags := hdr[1]
-	pos := 2
-	varint := func() (uint64, bool) {
-		var x uint64
-		for i := 0; i < 9 && pos < len(hdr); i++ {
-			b := hdr[pos]
-			pos++
-			x |= uint64(b&0x7f) << (7 * i)
-			if b&0x80 == 0 {
-				return x, true
-			}
-		}
-		return 0, false
-	}
-	for _, bit := range []byte{0x40, 0x80} { // compressed and uncompressed sizes
-		if flags&bit != 0 {
-			if _, ok := varint(); !ok {
-				return nil
-			}
-		}
-	}
-	for range int(flags&3) + 1 {
-		id, ok1 := varint()
-		n, ok2 := varint()
-		if !ok1 || !ok2 || pos+int(n) > len(hdr) {
-			return nil
-		}
-		if id == 0x21 && n == 1 { // LZMA2
-			bits := int64(hdr[pos] & 0x3f)
-			dict := int64(1<<32 - 1)
-			if bits < 40 {
-				dict = (2 | bits&1) << (bits/2 + 11)
-			}
-			if dict > maxXzDict {
-				return invalidf("the archive is xz-compressed with a %s dictionary, more than the %s of xz -9 that academy accepts", HumanSize(dict), HumanSize(maxXzDict))
-			}
-		}
-		pos += int(n)
-	}
-	return nil
-}
-
-func newZstd(r io.Reader, concurrency int) (*zstd.Decoder, error) {
-	return zstd.NewReader(r,
-		zstd.WithDecoderConcurrency(concurrency),
-		zstd.WithDecoderLowmem(true),
-		zstd.WithDecoderMaxWindow(64<<20))
-}
-
 // checkEnd insists on tar's end-of-archive marker (two zero blocks), which
 // docker save always writes: without it, an archive cut exactly between
 // two entries would look complete.
@@ -345,7 +238,7 @@ func (v *verifier) checkEnd(pos, end int64) error {
 		return invalidf("the archive is an empty tar file, not a docker save archive")
 	}
 	if pos < end+2*512 {
-		return invalidf("the archive is truncated: it ends after %s without tar's end-of-archive marker", v.lastName)
+		return invalidf("the archive is truncated: it ends after %s without tar's end-of-archive marker", q(v.lastName))
 	}
 	return nil
 }
@@ -354,19 +247,27 @@ func (v *verifier) checkEnd(pos, end int64) error {
 // first block.
 func (v *verifier) headerErr(err error, first []byte) error {
 	var inv *InvalidError
-	if v.sourceErr() != nil || errors.As(err, &inv) {
+	var se *streamError
+	if v.sourceErr() != nil || errors.As(err, &inv) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.As(err, &se) {
+		// The decompressor failed, not tar: say which stream.
 		return err
 	}
 	if len(v.entries) == 0 && v.lastName == "" {
 		if len(first) == 512 && bytes.HasPrefix(first[257:], []byte("ustar")) {
-			return invalidf("the archive is corrupted: its first tar header is damaged (%v)", err)
+			return invalidf("the archive is corrupted: its first tar header is damaged (%s)", safeText(err.Error()))
+		}
+		if v.compression != "" {
+			return invalidf("not a docker save archive: it is %s-compressed, but what it holds is not a tar file", v.compression)
 		}
 		return invalidf("not a docker save archive: not a tar file (nor gzip, bzip2, xz or zstd-compressed)")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalidf("the archive is truncated after %s", v.lastName)
+		return invalidf("the archive is truncated after %s", q(v.lastName))
 	}
-	return invalidf("the archive is corrupted after %s: %v", v.lastName, err)
+	return invalidf("the archive is corrupted after %s: %s", q(v.lastName), safeText(err.Error()))
 }
 
 // dataSize is the number of content bytes that follow hdr in the tar.
@@ -403,11 +304,11 @@ func (v *verifier) add(hdr *tar.Header, offset int64) (*entry, error) {
 		return nil, nil
 	}
 	if hdr.Typeflag == tar.TypeGNUSparse {
-		return nil, invalidf("%s is a sparse file, which docker save never writes", name)
+		return nil, invalidf("%s is a sparse file, which docker save never writes", q(name))
 	}
 	for k := range hdr.PAXRecords {
 		if strings.HasPrefix(k, "GNU.sparse.") {
-			return nil, invalidf("%s is a sparse file, which docker save never writes", name)
+			return nil, invalidf("%s is a sparse file, which docker save never writes", q(name))
 		}
 	}
 	e := &entry{name: name, offset: offset}
@@ -424,16 +325,16 @@ func (v *verifier) add(hdr *tar.Header, offset int64) (*entry, error) {
 	case tar.TypeSymlink:
 		e.typ = typeSymlink
 		if path.IsAbs(hdr.Linkname) {
-			return nil, invalidf("symlink %s points outside the archive (to %s)", name, hdr.Linkname)
+			return nil, invalidf("symlink %s points outside the archive (to %s)", q(name), q(hdr.Linkname))
 		}
 		e.target = path.Clean(path.Join(path.Dir(name), hdr.Linkname))
 		if escapes(e.target) {
-			return nil, invalidf("symlink %s points outside the archive (to %s)", name, hdr.Linkname)
+			return nil, invalidf("symlink %s points outside the archive (to %s)", q(name), q(hdr.Linkname))
 		}
 	case tar.TypeLink:
 		e.typ = typeHardlink
 		if path.IsAbs(hdr.Linkname) || escapes(path.Clean(hdr.Linkname)) {
-			return nil, invalidf("hard link %s points outside the archive (to %s)", name, hdr.Linkname)
+			return nil, invalidf("hard link %s points outside the archive (to %s)", q(name), q(hdr.Linkname))
 		}
 		e.target = path.Clean(hdr.Linkname)
 	default:
@@ -452,15 +353,15 @@ func (v *verifier) add(hdr *tar.Header, offset int64) (*entry, error) {
 // is extracted to.
 func checkName(name string) error {
 	if strings.HasPrefix(name, "/") {
-		return invalidf("the archive holds %q, an absolute name", name)
+		return invalidf("the archive holds %s, an absolute name", q(name))
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
-			return invalidf("the archive holds %q, a name that escapes the archive with ..", name)
+			return invalidf("the archive holds %s, a name that escapes the archive with ..", q(name))
 		}
 	}
 	if name == "" || strings.ContainsRune(name, 0) {
-		return invalidf("the archive holds a file with an invalid name %q", name)
+		return invalidf("the archive holds a file with an invalid name %s", strconv.Quote(name))
 	}
 	return nil
 }
@@ -508,35 +409,23 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// expansionGuard stops a decompressed stream that grows beyond limit times
-// the compressed bytes read so far, past expansionFloor.
-type expansionGuard struct {
-	r     io.Reader
-	in    func() int64
-	out   int64
-	limit int64
-	what  string
-}
-
-func (g *expansionGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	g.out += int64(n)
-	if g.limit >= 0 && g.out > expansionFloor && g.out > g.limit*max(g.in(), 1) {
-		return n, invalidf("%s decompresses to more than %d times its size: a compression bomb, not a docker save archive", g.what, g.limit)
-	}
-	return n, err
-}
-
 // readAhead reads its source on another goroutine, a few chunks ahead, so
 // that decompressing (or reading a pipe) and hashing use two cores.
 type readAhead struct {
-	full   chan chunk
-	free   chan []byte
-	stop   chan struct{}
-	done   chan struct{}
-	cur    []byte
-	curBuf []byte
-	err    error
+	ctx context.Context
+	// after, when set, runs once nothing reads the source any more: at
+	// close, or when the goroutine ends if close left it running.
+	after     func()
+	mu        sync.Mutex
+	exited    bool
+	abandoned bool
+	full      chan chunk
+	free      chan []byte
+	stop      chan struct{}
+	done      chan struct{}
+	cur       []byte
+	curBuf    []byte
+	err       error
 }
 
 type chunk struct {
@@ -551,8 +440,9 @@ const (
 	readAheadChunkSize = 1 << 20
 )
 
-func newReadAhead(r io.Reader) *readAhead {
+func newReadAhead(ctx context.Context, r io.Reader) *readAhead {
 	ra := &readAhead{
+		ctx:  ctx,
 		full: make(chan chunk, readAheadChunks),
 		free: make(chan []byte, readAheadChunks),
 		stop: make(chan struct{}),
@@ -563,6 +453,15 @@ func newReadAhead(r io.Reader) *readAhead {
 	}
 	go func() {
 		defer close(ra.done)
+		defer func() {
+			ra.mu.Lock()
+			ra.exited = true
+			abandoned := ra.abandoned
+			ra.mu.Unlock()
+			if abandoned && ra.after != nil {
+				ra.after()
+			}
+		}()
 		for {
 			var buf []byte
 			select {
@@ -599,8 +498,12 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 			ra.free <- ra.curBuf[:cap(ra.curBuf)]
 			ra.curBuf = nil
 		}
-		c := <-ra.full
-		ra.cur, ra.curBuf, ra.err = c.b, c.b, c.err
+		select {
+		case c := <-ra.full:
+			ra.cur, ra.curBuf, ra.err = c.b, c.b, c.err
+		case <-ra.ctx.Done():
+			return 0, ra.ctx.Err()
+		}
 	}
 	n := copy(p, ra.cur)
 	ra.cur = ra.cur[n:]
@@ -608,10 +511,24 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 }
 
 // close stops the reading goroutine and waits for it, so that the source
-// is no longer used when close returns.
+// is no longer used when close returns; once ctx is done it does not wait
+// (the goroutine ends on its own) and leaves the buffers to the collector.
 func (ra *readAhead) close() {
 	close(ra.stop)
+	if ra.ctx.Err() != nil {
+		ra.mu.Lock()
+		exited := ra.exited
+		ra.abandoned = !exited
+		ra.mu.Unlock()
+		if exited && ra.after != nil {
+			ra.after()
+		}
+		return
+	}
 	<-ra.done
+	if ra.after != nil {
+		ra.after()
+	}
 	if ra.curBuf != nil {
 		ra.free <- ra.curBuf[:cap(ra.curBuf)]
 	}

@@ -14,8 +14,12 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
+// corpus is the shared folder of archives written by real tools (see its
+// README.md).
+var corpus = filepath.Join("..", "..", "testdata", "archives")
+
 // What the real fixtures hold (saved by Docker 20.10.24, see
-// testdata/README.md).
+// testdata/archives/README.md).
 const (
 	fixtureAppID = "sha256:461ecf8779064e9327bdbe8e11f7ec02760349cab223dc0048835fc8662a1ee9"
 	fixtureDupID = "sha256:8d42a2b2aa617e2181fc969fc227a6217fffbfa4cded6d61469bfff848178961"
@@ -23,7 +27,7 @@ const (
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join(corpus, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +78,7 @@ func TestVerifyDockerFixtures(t *testing.T) {
 		{"docker20-app.tar.zst", "zstd"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			rep, err := VerifyFile(context.Background(), filepath.Join("testdata", tc.file), Options{})
+			rep, err := VerifyFile(context.Background(), filepath.Join(corpus, tc.file), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

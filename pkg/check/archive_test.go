@@ -13,7 +13,7 @@ import (
 
 // fixture is a real Docker 20.10 `docker save` of academy-fixture/app:v1.
 const (
-	fixture   = "../archive/testdata/docker20-app.tar.gz"
+	fixture   = "../../testdata/archives/docker20-app.tar.gz"
 	fixtureID = "sha256:461ecf8779064e9327bdbe8e11f7ec02760349cab223dc0048835fc8662a1ee9"
 )
 
