@@ -36,15 +36,17 @@ func writeTAP(w io.Writer, rs []*check.Result, multi bool) error {
 	n := 0
 	for _, r := range rs {
 		r = cleaned(r)
+		host := hostName(r)
 		if multi {
-			fmt.Fprintf(&b, "# %s\n", oneLine(r.Endpoint.Host))
+			fmt.Fprintf(&b, "# %s\n", host)
 		}
 		for _, o := range r.Objectives {
 			n++
-			desc := o.ID + ": " + titleOr(o.Title, o.ID)
+			desc := o.ID + ": " + titleOr(o.Title, o.ID) + " (" + points(o.Earned, o.Points)
 			if multi {
-				desc += " (" + r.Endpoint.Host + ")"
+				desc += ", " + host
 			}
+			desc += ")"
 			st := statusOf(o.Status)
 			if st == check.Pass {
 				fmt.Fprintf(&b, "ok %d - %s\n", n, tapDescription(desc))
