@@ -131,6 +131,10 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 			titleCol = avail
 		}
 	}
+	// When nothing could be checked for one reason (the daemon could not
+	// be reached), the reason is said once, under the list.
+	reason, oneReason := sameError(r)
+	oneReason = oneReason && len(objs) > 1 && !t.opts.Explain
 	for _, o := range objs {
 		st := statusOf(o.Status)
 		titles := wrap(titleOr(o.Title, o.ID), titleCol)
@@ -147,9 +151,10 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 			}
 			t.b.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
-		if st == check.Pass && !t.opts.Explain && !t.opts.AllChecks {
+		if oneReason || st == check.Pass && !t.opts.Explain && !t.opts.AllChecks {
 			continue
 		}
+		said := map[string]bool{} // a message said twice adds nothing
 		for _, c := range o.Checks {
 			if statusOf(c.Status) == check.Pass {
 				if t.opts.AllChecks && c.Message != "" {
@@ -164,6 +169,10 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 			if msg == "" {
 				msg = fmt.Sprintf("%s %s: %s", c.Kind, c.Subject, statusOf(c.Status))
 			}
+			if said[msg] && !addsToMessage(c) {
+				continue
+			}
+			said[msg] = true
 			t.lines(hanging(msg, t.width, detail, detail+"  "), plain)
 			if addsToMessage(c) {
 				under := detail + "  " + strings.Repeat(" ", len("expected: "))
@@ -174,6 +183,9 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 				t.lines(hanging("$ "+c.Command, t.width, detail+"  ", detail+"      "), t.p.dim)
 			}
 		}
+	}
+	if oneReason {
+		t.lines(hanging(reason, t.width, detail, detail+"  "), plain)
 	}
 }
 

@@ -122,7 +122,7 @@ error, 130 interrupted.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&outputs, "output", "o", nil, "report `FORMAT[=FILE]`: "+strings.Join(report.Names(), " | ")+"; repeatable, at most one to stdout")
+	fl.StringArrayVarP(&outputs, "output", "o", nil, "report `FORMAT[=FILE]`: "+strings.Join(report.Names(), " | ")+"; repeatable, at most one to stdout, each file named once")
 	fl.StringVarP(&opts.Dir, "dir", "C", ".", "the `FOLDER` where the mission's files (e.g. my-app.tar) are looked for")
 	fl.StringArrayVar(&vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable)")
 	fl.StringArrayVar(&answers, "answer", nil, "the answer for an objective that asks for one, `ID=VALUE` (repeatable)")
@@ -309,21 +309,25 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 
 // writeReports renders every requested output. With complete false (the
 // daemon could not be reached), text to the terminal is left out: the error
-// line says it all.
+// line says it all. The github format appends its table to the job summary
+// when GitHub Actions names one.
 func writeReports(opts *Options, res *check.Result, complete bool) error {
 	var errs []error
+	file := report.Options{Explain: opts.Explain, StepSummary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	for _, o := range opts.Outputs {
 		r, _ := report.Lookup(o.Format)
 		if o.File == "" {
 			if !complete && o.Format == report.Default {
 				continue
 			}
-			if err := r.Render(opts.IO.Out, res, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
+			term := file
+			term.Color, term.Width = opts.IO.ColorOut(), opts.IO.TerminalWidth
+			if err := r.Render(opts.IO.Out, res, term); err != nil {
 				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}
 			continue
 		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{Explain: opts.Explain}) }); err != nil {
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, file) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
 		}
 	}
