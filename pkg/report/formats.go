@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -161,6 +162,14 @@ func allPassed(rs []*check.Result) bool {
 // --hosts file: if r.Host != "" { return r.Host }.
 func hostName(r *check.Result) string {
 	return r.Endpoint.Host
+}
+
+// ofPoints is ", E of P points", or nothing when nothing is worth points.
+func ofPoints(earned, possible int) string {
+	if possible == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of %d points", earned, possible)
 }
 
 // titleOr returns title, or id when the title is empty.

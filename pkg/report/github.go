@@ -20,7 +20,7 @@ type githubRenderer struct{}
 
 func (githubRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
 	var b bytes.Buffer
-	writeGitHub(&b, r, "")
+	writeGitHub(&b, r, "", opts.noun())
 	if err := write(w, b.Bytes()); err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (githubRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options)
 	var b bytes.Buffer
 	passed := 0
 	for _, r := range rs {
-		writeGitHub(&b, r, hostName(r))
+		writeGitHub(&b, r, hostName(r), opts.noun())
 		if r.Passed() {
 			passed++
 		}
@@ -49,8 +49,15 @@ func (githubRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options)
 	return appendSummary(opts.StepSummary, summaryMatrix(cl))
 }
 
-func writeGitHub(b *bytes.Buffer, r *check.Result, host string) {
+func writeGitHub(b *bytes.Buffer, r *check.Result, host, noun string) {
 	r = cleaned(r)
+	_, possible := r.Score()
+	pts := func(o check.ObjectiveResult) string {
+		if possible == 0 {
+			return ""
+		}
+		return " (" + points(o.Earned, o.Points) + ")"
+	}
 	suffix := ""
 	if host != "" {
 		suffix = " (" + clean(host) + ")"
@@ -61,7 +68,7 @@ func writeGitHub(b *bytes.Buffer, r *check.Result, host string) {
 		if st == check.Pass {
 			// A plain line: it starts with a word of ours, so no title can
 			// smuggle in a workflow command.
-			fmt.Fprintf(b, "PASS %s (%s)\n", title, points(o.Earned, o.Points))
+			fmt.Fprintf(b, "PASS %s%s\n", title, pts(o))
 			continue
 		}
 		var msg strings.Builder
@@ -82,13 +89,13 @@ func writeGitHub(b *bytes.Buffer, r *check.Result, host string) {
 				fmt.Fprintf(&msg, "\nexpected: %s\nactual: %s", orNone(c.Expected), orNone(c.Actual))
 			}
 		}
-		title += " (" + points(o.Earned, o.Points) + ")"
+		title += pts(o)
 		fmt.Fprintf(b, "::error title=%s::%s\n", escapeProperty(title), escapeData(msg.String()))
 	}
-	earned, possible := r.Score()
+	earned, _ := r.Score()
 	t := countObjectives(r.Objectives)
-	fmt.Fprintf(b, "academy %s%s: %d/%d objectives passed, %d of %d points\n",
-		oneLine(r.MissionID), suffix, t.passed, t.total, earned, possible)
+	fmt.Fprintf(b, "academy %s%s: %d/%d %s passed%s\n",
+		oneLine(r.MissionID), suffix, t.passed, t.total, noun, ofPoints(earned, possible))
 }
 
 // escapeData and escapeProperty escape as GitHub's workflow commands
