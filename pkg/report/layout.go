@@ -42,37 +42,53 @@ func truncate(s string, w int) string {
 
 // wrap breaks s into lines of at most w columns, at spaces where it can;
 // a word longer than a line (a digest) is cut. w <= 0 means no limit.
-func wrap(s string, w int) []string {
-	if w <= 0 || width(s) <= w {
+func wrap(s string, w int) []string { return wrapWidths(s, w, w) }
+
+// wrapWidths is wrap with a first line of first columns and the others of
+// rest.
+func wrapWidths(s string, first, rest int) []string {
+	if rest <= 0 || width(s) <= first {
 		return []string{s}
 	}
 	var lines []string
 	line, lineW := "", 0
+	limit := func() int {
+		if len(lines) == 0 {
+			return max(first, 1)
+		}
+		return rest
+	}
 	flush := func() {
 		lines = append(lines, line)
 		line, lineW = "", 0
 	}
 	for _, word := range strings.Fields(s) {
 		ww := width(word)
-		switch {
-		case lineW == 0:
-		case lineW+1+ww <= w:
-			line += " "
-			lineW++
-		default:
+		if lineW > 0 {
+			if lineW+1+ww <= limit() {
+				line += " " + word
+				lineW += 1 + ww
+				continue
+			}
+			if room := limit() - lineW - 1; ww > rest && room >= 8 {
+				// A word longer than any line is cut anyway: start it
+				// here rather than leave this line short.
+				head, tail := cut(word, room)
+				line += " " + head
+				word, ww = tail, width(tail)
+			}
 			flush()
 		}
-		for ww > w { // here the line is empty: cut the word into lines
-			head, rest := cut(word, w)
+		for ww > limit() { // here the line is empty: cut the word into lines
+			head, tail := cut(word, limit())
 			if head == "" { // a character wider than the line
-				head, rest = cut(word, 2)
+				head, tail = cut(word, 2)
 			}
 			line = head
 			flush()
-			word, ww = rest, width(rest)
+			word, ww = tail, width(tail)
 		}
-		line += word
-		lineW += ww
+		line, lineW = word, ww
 	}
 	if line != "" || len(lines) == 0 {
 		flush()
@@ -98,13 +114,13 @@ func cut(s string, w int) (head, rest string) {
 // hanging wraps s to w columns: the first line after first, the others
 // after rest, a deeper indent, so a wrapped message reads as one item.
 func hanging(s string, w int, first, rest string) []string {
-	if w > 0 {
+	var lines []string
+	if w <= 0 {
+		lines = []string{s}
+	} else {
 		// A line too narrow to read is worse than one that overflows.
-		w = max(w-width(rest), 16)
+		lines = wrapWidths(s, max(w-width(first), 16), max(w-width(rest), 16))
 	}
-	// The first line has what the deeper indent leaves to the others:
-	// wrapping once for both keeps every line within w.
-	lines := wrap(s, w)
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		if i == 0 {

@@ -16,8 +16,8 @@ func TestWrap(t *testing.T) {
 	}{
 		{"short", 10, []string{"short"}},
 		{"one two three four", 9, []string{"one two", "three", "four"}},
-		{"a sha256:0123456789abcdef z", 10, []string{"a", "sha256:012", "3456789abc", "def z"}},
-		{"日本語のテキスト", 6, []string{"日本語", "のテキ", "スト"}}, // two columns each
+		{"a sha256:0123456789abcdef z", 10, []string{"a sha256:0", "123456789a", "bcdef z"}}, // a word longer than a line starts where it can
+		{"日本語のテキスト", 6, []string{"日本語", "のテキ", "スト"}},                                        // two columns each
 		{"no limit at all", 0, []string{"no limit at all"}},
 		{"🐳🐳 x", 1, []string{"🐳", "🐳", "x"}}, // wider than the line: one per line
 	}
@@ -107,8 +107,12 @@ func TestClassMatrixGivesWay(t *testing.T) {
 		t.Errorf("unlimited: want whole names and ids:\n%s", wide)
 	}
 	mid := render(60)
-	if !strings.Contains(mid, "ssh://learner@pc-with-a-…") || !strings.Contains(mid, "multi-tag") {
-		t.Errorf("60 columns: want names cut, ids kept:\n%s", mid)
+	// A name that does not fit loses its scheme (the same on every row),
+	// then its end; one that fits stays whole.
+	for _, want := range []string{"pc-with-a-rather-long-ho…  ERR", "/var/run/docker.sock  ", "tcp://pc7.lab:2376", "multi-tag"} {
+		if !strings.Contains(mid, want) {
+			t.Errorf("60 columns: lacks %q:\n%s", want, mid)
+		}
 	}
 	narrow := render(40)
 	if !strings.Contains(narrow, "1 multi-tag, 2 digest, 3 export") || strings.Count(narrow, "host ") != 1 {
@@ -122,6 +126,40 @@ func TestClassMatrixGivesWay(t *testing.T) {
 	for _, want := range []string{"tcp://pc7.lab:2376", "FAIL       PASS    ERR     2/4", "passed", "2/4        3/4     2/4     8/13"} {
 		if !strings.Contains(wide, want) {
 			t.Errorf("unlimited: lacks %q:\n%s", want, wide)
+		}
+	}
+}
+
+// Every cell of the matrix starts under its column's header, in colour
+// (one-column symbols between escape codes) as without.
+func TestClassMatrixAligned(t *testing.T) {
+	r, _ := Lookup("text")
+	for _, opts := range []Options{{}, {Color: true}, {Color: true, Width: 60}, {Width: 40}} {
+		var b bytes.Buffer
+		if err := r.RenderMulti(&b, classes()["class"], opts); err != nil {
+			t.Fatal(err)
+		}
+		var starts []int // rune offsets of the header's columns
+		for _, l := range strings.Split(sgr.ReplaceAllString(b.String(), ""), "\n") {
+			runes := []rune(l)
+			if strings.HasPrefix(l, "host ") {
+				starts = nil
+				for i := 1; i < len(runes); i++ {
+					if runes[i] != ' ' && runes[i-1] == ' ' {
+						starts = append(starts, i)
+					}
+				}
+				continue
+			}
+			if starts == nil || l == "" {
+				starts = nil
+				continue
+			}
+			for _, s := range starts {
+				if s >= len(runes) || runes[s] == ' ' || runes[s-1] != ' ' {
+					t.Errorf("%+v: a cell not under its header at column %d: %q", opts, s, l)
+				}
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,13 +15,16 @@ import (
 // cut first, then objective ids give way to numbers with a legend, then
 // the columns are split into blocks one under the other.
 
+// scheme is the start of an endpoint's address: tcp://, ssh://user@.
+var scheme = regexp.MustCompile(`^[a-z]+://([^@/]*@)?`)
+
 // minHostWidth is as narrow as the host column gets before the objective
 // columns give way.
 const minHostWidth = 12
 
 type matrixColumn struct {
 	head  string
-	cells []string // one per host, plain text; "" when the host lacks it
+	cells []string // one per host, as the terminal shows it, without colour; "" when the host lacks it
 	marks []string // the same, as shown (coloured on a terminal)
 	total string
 	w     int
@@ -58,7 +62,7 @@ func (t *textWriter) matrix(rs []*check.Result) {
 			cell, mark := "", ""
 			for _, o := range r.Objectives {
 				if o.ID == id {
-					cell, mark = palette{}.cell(o.Status), t.p.cell(o.Status)
+					cell, mark = t.p.cellText(o.Status), t.p.cell(o.Status)
 					of++
 					if statusOf(o.Status) == check.Pass {
 						passed++
@@ -99,13 +103,22 @@ func (t *textWriter) matrix(rs []*check.Result) {
 		return n
 	}
 	numbered := false
-	if t.width > 0 && hostW+span() > t.width {
+	if fullW := hostW; t.width > 0 && hostW+span() > t.width {
 		hostW = max(min(hostW, minHostWidth), t.width-span())
 		if hostW+span() > t.width {
 			numbered = true
 			for i, c := range cols[:len(ids)] {
 				c.head = strconv.Itoa(i + 1)
 				c.measure()
+			}
+			// Numbered columns may leave the names room again.
+			hostW = max(hostW, min(fullW, t.width-span()))
+		}
+		for i, n := range names {
+			if width(n) > hostW {
+				// The scheme is the same on every row; the host name
+				// after it is what tells hosts apart.
+				names[i] = truncate(scheme.ReplaceAllString(n, ""), hostW)
 			}
 		}
 	}
@@ -128,7 +141,7 @@ func (t *textWriter) matrix(rs []*check.Result) {
 		}
 		row := func(label string, cell func(c *matrixColumn) (shown string, w int), colour func(string) string) {
 			var b strings.Builder
-			b.WriteString(colour(pad(truncate(label, hostW), hostW)))
+			b.WriteString(colour(pad(label, hostW)))
 			for _, c := range block {
 				shown, w := cell(c)
 				b.WriteString("  " + shown + strings.Repeat(" ", max(c.w-w, 0)))

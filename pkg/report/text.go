@@ -176,8 +176,8 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 			t.lines(hanging(msg, t.width, detail, detail+"  "), plain)
 			if addsToMessage(c) {
 				under := detail + "  " + strings.Repeat(" ", len("expected: "))
-				t.lines(hanging("expected: "+orNone(c.Expected), t.width, detail+"  ", under), t.p.dim)
-				t.lines(hanging("actual:   "+orNone(c.Actual), t.width, detail+"  ", under), t.p.dim)
+				t.lines(hanging(orNone(c.Expected), t.width, detail+"  expected: ", under), t.p.dim)
+				t.lines(hanging(orNone(c.Actual), t.width, detail+"  actual:   ", under), t.p.dim)
 			}
 			if t.opts.Explain && c.Command != "" {
 				t.lines(hanging("$ "+c.Command, t.width, detail+"  ", detail+"      "), t.p.dim)
@@ -246,10 +246,13 @@ func (t *textWriter) hostDetails(r *check.Result) {
 	if label != r.Endpoint.Host && r.Endpoint.Host != "" {
 		label += "  " + r.Endpoint.Host
 	}
-	mark := t.p.status(r.Status()) + " "
-	for i, l := range wrap(label, max(t.width-width(mark), 0)) {
+	mark, markW := t.p.status(r.Status())+" ", len("ERROR ")
+	if t.p.on {
+		markW = 2 // a symbol and a space, between escape codes
+	}
+	for i, l := range wrap(label, max(t.width-markW, 0)) {
 		if i > 0 {
-			mark = strings.Repeat(" ", width(mark))
+			mark = strings.Repeat(" ", markW)
 		}
 		t.b.WriteString(mark + t.p.bold(l) + "\n")
 	}
@@ -330,21 +333,22 @@ func (p palette) status(s check.Status) string {
 // cell is the mark of a status in the class matrix: a coloured symbol on a
 // terminal, a short word otherwise.
 func (p palette) cell(s check.Status) string {
+	text := p.cellText(s)
 	switch statusOf(s) {
 	case check.Pass:
-		if !p.on {
-			return "PASS"
-		}
-		return p.green("✓")
+		return p.green(text)
 	case check.Fail:
-		if !p.on {
-			return "FAIL"
-		}
-		return p.red("✗")
-	default:
-		if !p.on {
-			return "ERR"
-		}
-		return p.yellow("!")
+		return p.red(text)
 	}
+	return p.yellow(text)
+}
+
+// cellText is cell without its colour: what the terminal shows, to align.
+func (p palette) cellText(s check.Status) string {
+	words := map[check.Status][2]string{check.Pass: {"PASS", "✓"}, check.Fail: {"FAIL", "✗"}, check.Error: {"ERR", "!"}}
+	w := words[statusOf(s)]
+	if p.on {
+		return w[1]
+	}
+	return w[0]
 }
