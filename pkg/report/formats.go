@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -9,7 +10,8 @@ import (
 	"github.com/academy-dev/academy/pkg/check"
 )
 
-// Options tune rendering.
+// Options tune rendering. The command fills them from its flags and
+// streams; renderers never read the environment.
 type Options struct {
 	// Color turns on ANSI colour and the ✓ ✗ ! symbols, for a terminal. When
 	// false, the report adds no escape codes and no symbols of its own: only
@@ -19,6 +21,33 @@ type Options struct {
 	// Explain names, under each check, the docker command that shows the
 	// fact it looked at, so a learner can see it for themselves.
 	Explain bool
+	// Width is the terminal's width in columns: text wraps long lines to it,
+	// with a hanging indent, and fits the class matrix of several hosts into
+	// it. 0 means no limit (not a terminal).
+	Width int
+	// StepSummary is the file GitHub Actions names in $GITHUB_STEP_SUMMARY:
+	// the github format appends a Markdown table of the objectives to it.
+	// "" leaves it alone.
+	StepSummary string
+	// AllChecks shows, in text, the message of every check, passing ones
+	// too: archive verify lists the images of a valid archive that way.
+	AllChecks bool
+	// Noun is the plural of what the objectives are, for text that counts
+	// them ("2/3 archives passed"); "" means "objectives".
+	Noun string
+	// Extra holds more top-level members of the json report, by name: the
+	// data a command has beyond the result model (archive verify's images
+	// and layers under "archives"). A member of the report itself is never
+	// replaced. Other formats ignore it.
+	Extra map[string]any
+}
+
+// noun is the plural naming the objectives.
+func (o Options) noun() string {
+	if o.Noun == "" {
+		return "objectives"
+	}
+	return o.Noun
 }
 
 // Renderer writes results in one format.
@@ -126,6 +155,26 @@ func allPassed(rs []*check.Result) bool {
 	return len(rs) > 0
 }
 
+// hostName names the endpoint of a result for people: the name it has in
+// a --hosts file, else its address.
+//
+// hostName is how a report calls a host: its name in the class's list of
+// hosts, else its endpoint.
+func hostName(r *check.Result) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	return r.Endpoint.Host
+}
+
+// ofPoints is ", E of P points", or nothing when nothing is worth points.
+func ofPoints(earned, possible int) string {
+	if possible == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of %d points", earned, possible)
+}
+
 // titleOr returns title, or id when the title is empty.
 func titleOr(title, id string) string {
 	if title == "" {
@@ -178,9 +227,10 @@ func oneLine(s string) string {
 // the formats that write strings as they are.
 func cleaned(r *check.Result) *check.Result {
 	c := *r
-	c.MissionID, c.MissionTitle = clean(r.MissionID), clean(r.MissionTitle)
+	c.MissionID, c.MissionTitle, c.Host = clean(r.MissionID), clean(r.MissionTitle), clean(r.Host)
 	e := &c.Endpoint
 	e.Host, e.APIVersion, e.ServerVersion, e.ImageStore = clean(e.Host), clean(e.APIVersion), clean(e.ServerVersion), clean(e.ImageStore)
+	e.Engine, e.Source = clean(e.Engine), clean(e.Source)
 	c.Objectives = make([]check.ObjectiveResult, len(r.Objectives))
 	for i, o := range r.Objectives {
 		o.ID, o.Title = clean(o.ID), clean(o.Title)

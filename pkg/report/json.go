@@ -3,7 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"reflect"
+	"sort"
+	"strings"
 
 	"github.com/academy-dev/academy/pkg/check"
 )
@@ -16,6 +20,8 @@ const SchemaVersion = 1
 
 // The wire types below are the JSON report of docs/report.md, schemaVersion 1, in
 // one place. Every field is always present: no omitempty, arrays never null.
+// Within schemaVersion 1 fields are only ever added, never removed or given
+// another meaning; docs/schema/report.v1.json validates them.
 
 // JSONReport is the JSON report of one endpoint.
 type JSONReport struct {
@@ -55,6 +61,7 @@ type JSONObjective struct {
 	Title  string      `json:"title"`
 	Status string      `json:"status"` // pass, fail or error
 	Points int         `json:"points"` // what the objective is worth
+	Earned int         `json:"earned"` // what the learner earned of it
 	Checks []JSONCheck `json:"checks"`
 }
 
@@ -74,6 +81,10 @@ type JSONEndpoint struct {
 	APIVersion    string `json:"apiVersion"`
 	ServerVersion string `json:"serverVersion"`
 	ImageStore    string `json:"imageStore"`
+	// Added within schemaVersion 1:
+	Name   string `json:"name"`   // the host's name in a class (--hosts); "" for one endpoint
+	Engine string `json:"engine"` // docker or podman; "" when the daemon did not say
+	Source string `json:"source"` // why this endpoint: "--host flag", "DOCKER_HOST", `context "lab" (…)`, "default"
 }
 
 // NewJSONReport converts a result to its wire form, every string made safe
@@ -92,7 +103,7 @@ func NewJSONReport(r *check.Result) JSONReport {
 		}
 		objs = append(objs, JSONObjective{
 			ID: o.ID, Title: o.Title, Status: string(statusOf(o.Status)),
-			Points: o.Points, Checks: checks,
+			Points: o.Points, Earned: o.Earned, Checks: checks,
 		})
 	}
 	return JSONReport{
@@ -104,6 +115,7 @@ func NewJSONReport(r *check.Result) JSONReport {
 		Endpoint: JSONEndpoint{
 			Host: r.Endpoint.Host, APIVersion: r.Endpoint.APIVersion,
 			ServerVersion: r.Endpoint.ServerVersion, ImageStore: r.Endpoint.ImageStore,
+			Name: r.Host, Engine: r.Endpoint.Engine, Source: r.Endpoint.Source,
 		},
 		DurationMs: r.Duration.Milliseconds(),
 	}
@@ -113,8 +125,70 @@ func NewJSONReport(r *check.Result) JSONReport {
 // --watch can print one report per line.
 type jsonRenderer struct{}
 
-func (jsonRenderer) Render(w io.Writer, r *check.Result, _ Options) error {
-	return encodeJSON(w, NewJSONReport(r))
+func (jsonRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
+	if len(opts.Extra) == 0 {
+		return encodeJSON(w, NewJSONReport(r))
+	}
+	return encodeJSON(w, withMembers{NewJSONReport(r), opts.Extra})
+}
+
+// withMembers is a report with more top-level members after its own.
+type withMembers struct {
+	report JSONReport
+	extra  map[string]any
+}
+
+func (m withMembers) MarshalJSON() ([]byte, error) {
+	own, err := marshalJSON(m.report)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(own[:len(own)-1]) // without its closing brace
+	names := make([]string, 0, len(m.extra))
+	for name := range m.extra {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if reportMembers[name] {
+			return nil, fmt.Errorf("json report: member %q is the report's own", name)
+		}
+		v, err := marshalJSON(m.extra[name])
+		if err != nil {
+			return nil, fmt.Errorf("json report: member %q: %w", name, err)
+		}
+		k, _ := marshalJSON(name)
+		b.WriteByte(',')
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// reportMembers are the members of JSONReport, which Extra cannot replace.
+var reportMembers = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeOf(JSONReport{})
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = true
+	}
+	return m
+}()
+
+// marshalJSON is json.Marshal without escaping <, > and &, and without the
+// encoder's newline.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func (jsonRenderer) RenderMulti(w io.Writer, rs []*check.Result, _ Options) error {

@@ -45,11 +45,14 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
+	Classname string `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Time      string `xml:"time,attr"`
+	// Points and earned, as testcase properties (as pytest's
+	// record_property writes them): JUnit has no field for a score.
+	Properties []junitProperty `xml:"properties>property"`
+	Failure    *junitProblem   `xml:"failure,omitempty"`
+	Error      *junitProblem   `xml:"error,omitempty"`
 }
 
 type junitProblem struct {
@@ -64,15 +67,15 @@ func (junitRenderer) Render(w io.Writer, r *check.Result, _ Options) error {
 	return writeJUnit(w, r.MissionID, []*check.Result{r}, func(r *check.Result) string { return r.MissionID })
 }
 
-// RenderMulti names each suite after the mission and the endpoint: most
-// reporters show the suite name and ignore hostname, and a class's results
-// would otherwise look like one host's, repeated.
+// RenderMulti writes one testsuite per endpoint, named after the mission
+// and the host: most reporters show the suite name and ignore hostname, and
+// a class's results would otherwise look like one host's, repeated.
 func (junitRenderer) RenderMulti(w io.Writer, rs []*check.Result, _ Options) error {
 	name := ""
 	if len(rs) > 0 {
 		name = rs[0].MissionID
 	}
-	return writeJUnit(w, name, rs, func(r *check.Result) string { return r.MissionID + " @ " + r.Endpoint.Host })
+	return writeJUnit(w, name, rs, func(r *check.Result) string { return r.MissionID + " @ " + hostName(r) })
 }
 
 func writeJUnit(w io.Writer, name string, rs []*check.Result, suiteName func(*check.Result) string) error {
@@ -101,14 +104,17 @@ func writeJUnit(w io.Writer, name string, rs []*check.Result, suiteName func(*ch
 func junitSuiteOf(r *check.Result, name string) junitSuite {
 	r = cleaned(r)
 	t := countObjectives(r.Objectives)
+	earned, possible := r.Score()
 	s := junitSuite{
-		Name: name, Tests: t.total, Failures: t.failed, Errors: t.errored,
+		Name: clean(name), Tests: t.total, Failures: t.failed, Errors: t.errored,
 		Time: seconds(r.Duration), Hostname: r.Endpoint.Host,
 		Properties: []junitProperty{
 			{"host", r.Endpoint.Host},
 			{"apiVersion", r.Endpoint.APIVersion},
 			{"serverVersion", r.Endpoint.ServerVersion},
 			{"imageStore", r.Endpoint.ImageStore},
+			{"earned", strconv.Itoa(earned)},
+			{"possible", strconv.Itoa(possible)},
 		},
 	}
 	for _, o := range r.Objectives {
@@ -117,6 +123,10 @@ func junitSuiteOf(r *check.Result, name string) junitSuite {
 			Name:      oneLine(o.ID + ": " + titleOr(o.Title, o.ID)),
 			// Objectives are not timed one by one; the suite carries the time.
 			Time: seconds(0),
+			Properties: []junitProperty{
+				{"points", strconv.Itoa(o.Points)},
+				{"earned", strconv.Itoa(o.Earned)},
+			},
 		}
 		if st := statusOf(o.Status); st != check.Pass {
 			p := &junitProblem{Type: string(st), Text: junitDetails(o.Checks)}

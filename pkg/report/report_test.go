@@ -102,17 +102,46 @@ func fixtures() map[string]*check.Result {
 }
 
 // formatsUnderTest are the format files each fixture is rendered to; -color
-// is the text format with Options.Color.
-var formatsUnderTest = []string{"text", "text-color", "json", "junit", "tap", "github"}
+// is a format with Options.Color, -wN with Options.Width N (a terminal N
+// columns wide).
+var formatsUnderTest = []string{
+	"text", "text-color", "text-w60", "text-color-w100",
+	"json", "junit", "tap", "github", "gradescope", "classroom",
+}
 
 func rendererFor(t *testing.T, format string) (Renderer, Options) {
 	t.Helper()
-	name, color := strings.CutSuffix(format, "-color")
+	var opts Options
+	name, w, ok := strings.Cut(format, "-w")
+	if ok {
+		opts.Width, _ = strconv.Atoi(w)
+	}
+	name, opts.Color = strings.CutSuffix(name, "-color")
 	r, ok := Lookup(name)
 	if !ok {
 		t.Fatalf("format %q is not registered", name)
 	}
-	return r, Options{Color: color}
+	return r, opts
+}
+
+// classes are the fixtures rendered as several hosts (RenderMulti).
+func classes() map[string][]*check.Result {
+	fx := fixtures()
+	unreachable := &check.Result{
+		MissionID: "zone7", MissionTitle: fx["pass"].MissionTitle,
+		Endpoint: dockerstate.Endpoint{Host: "ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org"},
+	}
+	for _, o := range fx["pass"].Objectives {
+		unreachable.Objectives = append(unreachable.Objectives, check.ObjectiveResult{
+			ID: o.ID, Title: o.Title, Status: check.Error, Points: o.Points,
+			Checks: []check.Outcome{{Kind: "daemon", Subject: "ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org", Status: check.Error,
+				Message: "cannot connect to the Docker daemon at ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org: ssh: connect to host pc-with-a-rather-long-hostname.workshop.example.org port 22: Connection refused — is the daemon running?"}},
+		})
+	}
+	return map[string][]*check.Result{
+		"multi": {fx["pass"], fx["mixed"]},
+		"class": {fx["pass"], fx["mixed"], unreachable, fx["pass"]},
+	}
 }
 
 func TestGolden(t *testing.T) {
@@ -128,14 +157,16 @@ func TestGolden(t *testing.T) {
 				golden(t, name+"."+format, b.Bytes())
 			})
 		}
-		t.Run("multi."+format, func(t *testing.T) {
-			r, opts := rendererFor(t, format)
-			var b bytes.Buffer
-			if err := r.RenderMulti(&b, []*check.Result{fx["pass"], fx["mixed"]}, opts); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "multi."+format, b.Bytes())
-		})
+		for name, rs := range classes() {
+			t.Run(name+"."+format, func(t *testing.T) {
+				r, opts := rendererFor(t, format)
+				var b bytes.Buffer
+				if err := r.RenderMulti(&b, rs, opts); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, name+"."+format, b.Bytes())
+			})
+		}
 	}
 }
 
@@ -143,6 +174,9 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -217,15 +251,37 @@ type countingWriter struct{ writes int }
 func (w *countingWriter) Write(p []byte) (int, error) { w.writes++; return len(p), nil }
 
 // contractKeys are the keys of the JSON report (docs/report.md), schemaVersion 1, at
-// each level: a change here is a change of the contract.
+// each level: a change here is a change of the contract. Within
+// schemaVersion 1 keys are only added (objective "earned" was), never
+// removed or renamed; v1Keys holds the first ones, which must all remain.
 var contractKeys = map[string][]string{
+	"report":    {"schemaVersion", "mission", "passed", "score", "objectives", "endpoint", "durationMs"},
+	"mission":   {"id", "title"},
+	"score":     {"earned", "possible"},
+	"objective": {"id", "title", "status", "points", "earned", "checks"},
+	"check":     {"kind", "subject", "status", "message", "expected", "actual"},
+	"endpoint":  {"host", "apiVersion", "serverVersion", "imageStore", "name", "engine", "source"},
+	"hosts":     {"schemaVersion", "passed", "hosts"},
+}
+
+var v1Keys = map[string][]string{
 	"report":    {"schemaVersion", "mission", "passed", "score", "objectives", "endpoint", "durationMs"},
 	"mission":   {"id", "title"},
 	"score":     {"earned", "possible"},
 	"objective": {"id", "title", "status", "points", "checks"},
 	"check":     {"kind", "subject", "status", "message", "expected", "actual"},
-	"endpoint":  {"host", "apiVersion", "serverVersion", "imageStore"},
+	"endpoint":  {"host", "apiVersion", "serverVersion", "imageStore", "name", "engine", "source"},
 	"hosts":     {"schemaVersion", "passed", "hosts"},
+}
+
+func TestJSONKeysOnlyGrow(t *testing.T) {
+	for level, keys := range v1Keys {
+		for _, k := range keys {
+			if !slices.Contains(contractKeys[level], k) {
+				t.Errorf("%s: key %q of schemaVersion 1 is gone: removing a key needs schemaVersion 2", level, k)
+			}
+		}
+	}
 }
 
 func TestJSONContract(t *testing.T) {

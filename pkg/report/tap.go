@@ -16,17 +16,17 @@ func init() { register("tap", tapRenderer{}) }
 // each that did not pass a YAML block with its checks.
 type tapRenderer struct{}
 
-func (tapRenderer) Render(w io.Writer, r *check.Result, _ Options) error {
-	return writeTAP(w, []*check.Result{r}, false)
+func (tapRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
+	return writeTAP(w, []*check.Result{r}, false, opts.noun())
 }
 
 // RenderMulti writes one stream numbering every endpoint's objectives in
 // turn, each endpoint introduced by a comment and named in its descriptions.
-func (tapRenderer) RenderMulti(w io.Writer, rs []*check.Result, _ Options) error {
-	return writeTAP(w, rs, true)
+func (tapRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) error {
+	return writeTAP(w, rs, true, opts.noun())
 }
 
-func writeTAP(w io.Writer, rs []*check.Result, multi bool) error {
+func writeTAP(w io.Writer, rs []*check.Result, multi bool, noun string) error {
 	var b bytes.Buffer
 	total := 0
 	for _, r := range rs {
@@ -36,14 +36,23 @@ func writeTAP(w io.Writer, rs []*check.Result, multi bool) error {
 	n := 0
 	for _, r := range rs {
 		r = cleaned(r)
+		host := hostName(r)
 		if multi {
-			fmt.Fprintf(&b, "# %s\n", oneLine(r.Endpoint.Host))
+			fmt.Fprintf(&b, "# %s\n", host)
 		}
+		_, possible := r.Score()
 		for _, o := range r.Objectives {
 			n++
-			desc := o.ID + ": " + titleOr(o.Title, o.ID)
+			var notes []string
+			if possible > 0 {
+				notes = append(notes, points(o.Earned, o.Points))
+			}
 			if multi {
-				desc += " (" + r.Endpoint.Host + ")"
+				notes = append(notes, host)
+			}
+			desc := o.ID + ": " + titleOr(o.Title, o.ID)
+			if len(notes) > 0 {
+				desc += " (" + strings.Join(notes, ", ") + ")"
 			}
 			st := statusOf(o.Status)
 			if st == check.Pass {
@@ -71,9 +80,9 @@ func writeTAP(w io.Writer, rs []*check.Result, multi bool) error {
 			}
 			b.WriteString("  ...\n")
 		}
-		earned, possible := r.Score()
+		earned, _ := r.Score()
 		t := countObjectives(r.Objectives)
-		fmt.Fprintf(&b, "# %d/%d objectives passed, %d of %d points\n", t.passed, t.total, earned, possible)
+		fmt.Fprintf(&b, "# %d/%d %s passed%s\n", t.passed, t.total, noun, ofPoints(earned, possible))
 	}
 	return write(w, b.Bytes())
 }

@@ -5,94 +5,164 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/academy-dev/academy/pkg/check"
+	"github.com/academy-dev/academy/pkg/dockerstate"
 )
 
 func init() { register("text", textRenderer{}) }
 
 // textRenderer writes the report for a learner: one line per objective, the
-// diagnosis under each that did not pass, a score and the endpoint.
+// diagnosis under each that did not pass, a score and the endpoint. On a
+// terminal (Options.Width) long lines wrap with a hanging indent.
 type textRenderer struct{}
 
 func (textRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
 	r = cleaned(r)
-	t := textWriter{p: palette{opts.Color}, explain: opts.Explain}
+	t := newTextWriter(opts)
 	t.heading(r)
-	t.objectives(r, "  ")
+	t.objectives(r, "  ", false)
 	t.b.WriteByte('\n')
 	t.summary(r, "", true)
 	return write(w, []byte(t.b.String()))
 }
 
-// RenderMulti writes the mission title once, then one section per endpoint,
-// then how many endpoints passed.
+// RenderMulti writes a class: the mission title, a matrix of hosts ×
+// objectives with a total per host and per objective, then the details of
+// each host that did not pass, then how many hosts passed.
 func (textRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) error {
-	t := textWriter{p: palette{opts.Color}, explain: opts.Explain}
-	if len(rs) > 0 {
-		t.heading(cleaned(rs[0]))
+	t := newTextWriter(opts)
+	cl := make([]*check.Result, len(rs))
+	for i, r := range rs {
+		cl[i] = cleaned(r)
 	}
-	passed := 0
-	for _, r := range rs {
-		r = cleaned(r)
-		st := r.Status()
-		if st == check.Pass {
+	if len(cl) > 0 {
+		t.heading(cl[0])
+	}
+	t.matrix(cl)
+	passed, earned, possible := 0, 0, 0
+	for _, r := range cl {
+		e, p := r.Score()
+		earned, possible = earned+e, possible+p
+		if r.Passed() && len(r.Objectives) > 0 {
 			passed++
+			continue
 		}
-		fmt.Fprintf(&t.b, "%s %s\n", t.p.status(st), t.p.bold(r.Endpoint.Host))
-		t.objectives(r, "    ")
-		t.summary(r, "    ", false)
 		t.b.WriteByte('\n')
+		t.hostDetails(r)
 	}
-	line := fmt.Sprintf("%d/%d hosts passed", passed, len(rs))
-	if passed == len(rs) && passed > 0 {
-		line = t.p.green(line)
-	} else {
-		line = t.p.red(line)
+	line := fmt.Sprintf("%d/%d hosts passed", passed, len(cl))
+	if possible > 0 {
+		line += fmt.Sprintf(", %d of %d points", earned, possible)
 	}
-	t.b.WriteString(line + "\n")
+	colour := t.p.red
+	if passed == len(cl) && passed > 0 {
+		colour = t.p.green
+	}
+	t.b.WriteByte('\n')
+	t.lines(hanging(line, t.width, "", "  "), colour)
 	return write(w, []byte(t.b.String()))
 }
 
 type textWriter struct {
-	b       strings.Builder
-	p       palette
-	explain bool // name the docker command behind each check
+	b     strings.Builder
+	p     palette
+	opts  Options
+	width int // 0: no limit
 }
 
+func newTextWriter(opts Options) *textWriter {
+	return &textWriter{p: palette{opts.Color}, opts: opts, width: max(opts.Width, 0)}
+}
+
+// lines writes each line through colour.
+func (t *textWriter) lines(ls []string, colour func(string) string) {
+	for _, l := range ls {
+		t.b.WriteString(colour(l) + "\n")
+	}
+}
+
+func plain(s string) string { return s }
+
 func (t *textWriter) heading(r *check.Result) {
-	fmt.Fprintf(&t.b, "%s\n\n", t.p.bold(titleOr(r.MissionTitle, r.MissionID)))
+	t.lines(wrap(titleOr(r.MissionTitle, r.MissionID), t.width), t.p.bold)
+	t.b.WriteByte('\n')
 }
 
 // objectives writes one line per objective, columns aligned, and under each
-// that did not pass the messages of its checks that did not pass.
-func (t *textWriter) objectives(r *check.Result, indent string) {
-	if len(r.Objectives) == 0 {
-		t.b.WriteString(indent + "no objectives were checked\n")
+// that did not pass the messages of its checks that did not pass. With
+// onlyProblems, passing objectives are left out.
+func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems bool) {
+	objs := r.Objectives
+	if onlyProblems {
+		objs = nil
+		for _, o := range r.Objectives {
+			if statusOf(o.Status) != check.Pass {
+				objs = append(objs, o)
+			}
+		}
+	}
+	if len(objs) == 0 {
+		t.b.WriteString(indent + "no " + t.opts.noun() + " were checked\n")
 		return
 	}
-	idWidth, titleWidth := 0, 0
-	for _, o := range r.Objectives {
+	_, possible := r.Score()
+	withPoints := possible > 0
+	idWidth, titleWidth, pointsWidth := 0, 0, 0
+	for _, o := range objs {
 		idWidth = max(idWidth, width(o.ID))
-		titleWidth = max(titleWidth, width(oneLine(titleOr(o.Title, o.ID))))
+		titleWidth = max(titleWidth, width(titleOr(o.Title, o.ID)))
+		pointsWidth = max(pointsWidth, len(points(o.Earned, o.Points)))
 	}
-	detail := indent + strings.Repeat(" ", 4)
-	if !t.p.on {
-		detail = indent + strings.Repeat(" ", len("ERROR ")) // under the id
+	markWidth := len("ERROR")
+	detail := indent + strings.Repeat(" ", len("ERROR ")) // under the id
+	if t.p.on {
+		markWidth = 1
+		detail = indent + strings.Repeat(" ", 4)
 	}
-	for _, o := range r.Objectives {
+	titleAt := width(indent) + markWidth + 1 + idWidth + 2
+	titleCol := titleWidth
+	if t.width > 0 {
+		avail := t.width - titleAt
+		if withPoints {
+			avail -= 2 + pointsWidth
+		}
+		// Below a dozen columns a title is better left to overflow.
+		if avail < titleCol && avail >= 12 {
+			titleCol = avail
+		}
+	}
+	// When nothing could be checked for one reason (the daemon could not
+	// be reached), the reason is said once, under the list.
+	reason, oneReason := sameError(r)
+	oneReason = oneReason && len(objs) > 1 && !t.opts.Explain
+	for _, o := range objs {
 		st := statusOf(o.Status)
-		fmt.Fprintf(&t.b, "%s%s %s  %s  %s\n", indent, t.p.status(st),
-			pad(o.ID, idWidth), pad(oneLine(titleOr(o.Title, o.ID)), titleWidth),
-			t.p.dim(points(o.Earned, o.Points)))
-		if st == check.Pass && !t.explain {
+		titles := wrap(titleOr(o.Title, o.ID), titleCol)
+		for i, tl := range titles {
+			if i > 0 {
+				t.b.WriteString(strings.Repeat(" ", titleAt) + tl + "\n")
+				continue
+			}
+			line := fmt.Sprintf("%s%s %s  ", indent, t.p.status(st), pad(o.ID, idWidth))
+			if withPoints {
+				line += pad(tl, titleCol) + "  " + t.p.dim(points(o.Earned, o.Points))
+			} else {
+				line += tl
+			}
+			t.b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+		if oneReason || st == check.Pass && !t.opts.Explain && !t.opts.AllChecks {
 			continue
 		}
+		said := map[string]bool{} // a message said twice adds nothing
 		for _, c := range o.Checks {
 			if statusOf(c.Status) == check.Pass {
-				if t.explain && c.Command != "" {
-					t.b.WriteString(t.p.dim(detail+"$ "+c.Command) + "\n")
+				if t.opts.AllChecks && c.Message != "" {
+					t.lines(hanging(c.Message, t.width, detail, detail+"  "), plain)
+				}
+				if t.opts.Explain && c.Command != "" {
+					t.lines(hanging("$ "+c.Command, t.width, detail, detail+"    "), t.p.dim)
 				}
 				continue
 			}
@@ -100,15 +170,23 @@ func (t *textWriter) objectives(r *check.Result, indent string) {
 			if msg == "" {
 				msg = fmt.Sprintf("%s %s: %s", c.Kind, c.Subject, statusOf(c.Status))
 			}
-			t.b.WriteString(detail + indentLines(msg, detail) + "\n")
-			if addsToMessage(c) {
-				t.b.WriteString(t.p.dim(detail+"  expected: "+orNone(c.Expected)) + "\n")
-				t.b.WriteString(t.p.dim(detail+"  actual:   "+orNone(c.Actual)) + "\n")
+			if said[msg] && !addsToMessage(c) {
+				continue
 			}
-			if t.explain && c.Command != "" {
-				t.b.WriteString(t.p.dim(detail+"  $ "+c.Command) + "\n")
+			said[msg] = true
+			t.lines(hanging(msg, t.width, detail, detail+"  "), plain)
+			if addsToMessage(c) {
+				under := detail + "  " + strings.Repeat(" ", len("expected: "))
+				t.lines(hanging(orNone(c.Expected), t.width, detail+"  expected: ", under), t.p.dim)
+				t.lines(hanging(orNone(c.Actual), t.width, detail+"  actual:   ", under), t.p.dim)
+			}
+			if t.opts.Explain && c.Command != "" {
+				t.lines(hanging("$ "+c.Command, t.width, detail+"  ", detail+"      "), t.p.dim)
 			}
 		}
+	}
+	if oneReason {
+		t.lines(hanging(reason, t.width, detail, detail+"  "), plain)
 	}
 }
 
@@ -117,7 +195,7 @@ func (t *textWriter) objectives(r *check.Result, indent string) {
 func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 	n := countObjectives(r.Objectives)
 	earned, possible := r.Score()
-	line := fmt.Sprintf("%d/%d objectives passed", n.passed, n.total)
+	line := fmt.Sprintf("%d/%d %s passed", n.passed, n.total, t.opts.noun())
 	var notes []string
 	if n.failed > 0 {
 		notes = append(notes, fmt.Sprintf("%d failed", n.failed))
@@ -128,24 +206,29 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 	if len(notes) > 0 {
 		line += " (" + strings.Join(notes, ", ") + ")"
 	}
-	line += fmt.Sprintf(", %d of %d points", earned, possible)
+	if possible > 0 {
+		line += fmt.Sprintf(", %d of %d points", earned, possible)
+	}
+	colour := t.p.yellow
 	switch r.Status() {
 	case check.Pass:
-		line = t.p.green(line)
+		colour = t.p.green
 	case check.Fail:
-		line = t.p.red(line)
-	default:
-		line = t.p.yellow(line)
+		colour = t.p.red
 	}
-	t.b.WriteString(indent + line + "\n")
+	t.lines(hanging(line, t.width, indent, indent+"  "), colour)
 
 	var parts []string
 	e := r.Endpoint
 	if withHost && e.Host != "" {
-		parts = append(parts, e.Host)
+		host := e.Host
+		if e.Source != "" {
+			host += " (" + e.Source + ")"
+		}
+		parts = append(parts, host)
 	}
 	if e.ServerVersion != "" {
-		parts = append(parts, "Docker "+e.ServerVersion)
+		parts = append(parts, engineName(e.Engine)+" "+e.ServerVersion)
 	}
 	if e.APIVersion != "" {
 		parts = append(parts, "API "+e.APIVersion)
@@ -153,8 +236,52 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 	if e.ImageStore != "" {
 		parts = append(parts, e.ImageStore+" image store")
 	}
-	parts = append(parts, "checked in "+r.Duration.Round(time.Millisecond).String())
-	t.b.WriteString(indent + t.p.dim(strings.Join(parts, ", ")) + "\n")
+	if r.Duration > 0 {
+		parts = append(parts, "checked in "+r.Duration.Round(time.Millisecond).String())
+	}
+	if len(parts) > 0 {
+		t.lines(hanging(strings.Join(parts, ", "), t.width, indent, indent+"  "), t.p.dim)
+	}
+}
+
+// hostDetails writes what went wrong on one host of a class: its name and
+// address, the objectives that did not pass, its score.
+func (t *textWriter) hostDetails(r *check.Result) {
+	label := hostName(r)
+	if label != r.Endpoint.Host && r.Endpoint.Host != "" {
+		label += "  " + r.Endpoint.Host
+	}
+	mark, markW := t.p.status(r.Status())+" ", len("ERROR ")
+	if t.p.on {
+		markW = 2 // a symbol and a space, between escape codes
+	}
+	for i, l := range wrap(label, max(t.width-markW, 0)) {
+		if i > 0 {
+			mark = strings.Repeat(" ", markW)
+		}
+		t.b.WriteString(mark + t.p.bold(l) + "\n")
+	}
+	if msg, ok := sameError(r); ok {
+		// An unreachable host: one reason, not one per objective.
+		t.lines(hanging(msg, t.width, "  ", "    "), plain)
+	} else {
+		t.objectives(r, "  ", true)
+	}
+	t.summary(r, "  ", false)
+}
+
+// sameError returns the message when every objective is in error for one
+// and the same reason, as when the daemon could not be reached.
+func sameError(r *check.Result) (string, bool) {
+	msg := ""
+	for i, o := range r.Objectives {
+		c, ok := firstProblem(o)
+		if statusOf(o.Status) != check.Error || !ok || (i > 0 && c.Message != msg) {
+			return "", false
+		}
+		msg = c.Message
+	}
+	return msg, msg != ""
 }
 
 // addsToMessage says whether expected and actual tell the learner anything
@@ -183,21 +310,6 @@ func orNone(s string) string {
 	return s
 }
 
-// indentLines indents every line of s but the first.
-func indentLines(s, indent string) string {
-	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+indent)
-}
-
-// width counts runes: close enough to terminal columns for ids and titles.
-func width(s string) int { return utf8.RuneCountInString(s) }
-
-func pad(s string, w int) string {
-	if n := width(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
-}
-
 // palette colours text on a terminal and leaves it alone otherwise.
 type palette struct{ on bool }
 
@@ -220,12 +332,39 @@ func (p palette) status(s check.Status) string {
 	if !p.on {
 		return pad(strings.ToUpper(string(s)), len("ERROR"))
 	}
-	switch s {
+	return p.cell(s)
+}
+
+// cell is the mark of a status in the class matrix: a coloured symbol on a
+// terminal, a short word otherwise.
+func (p palette) cell(s check.Status) string {
+	text := p.cellText(s)
+	switch statusOf(s) {
 	case check.Pass:
-		return p.green("✓")
+		return p.green(text)
 	case check.Fail:
-		return p.red("✗")
-	default:
-		return p.yellow("!")
+		return p.red(text)
 	}
+	return p.yellow(text)
+}
+
+// cellText is cell without its colour: what the terminal shows, to align.
+func (p palette) cellText(s check.Status) string {
+	words := map[check.Status][2]string{check.Pass: {"PASS", "✓"}, check.Fail: {"FAIL", "✗"}, check.Error: {"ERR", "!"}}
+	w := words[statusOf(s)]
+	if p.on {
+		return w[1]
+	}
+	return w[0]
+}
+
+// engineName is how the summary calls the engine: Podman is not Docker.
+func engineName(engine string) string {
+	switch engine {
+	case dockerstate.EnginePodman:
+		return "Podman"
+	case dockerstate.EngineDocker, "":
+		return "Docker"
+	}
+	return engine
 }

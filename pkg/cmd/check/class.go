@@ -61,20 +61,7 @@ func hostTimeout(request time.Duration) time.Duration { return 3 * request }
 
 // writeClassReports renders every requested output of a class.
 func writeClassReports(opts *Options, rs []*check.Result) error {
-	var errs []error
-	for _, o := range opts.Outputs {
-		r, _ := report.Lookup(o.Format)
-		if o.File == "" {
-			if err := r.RenderMulti(opts.IO.Out, rs, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
-				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
-			}
-			continue
-		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.RenderMulti(w, rs, report.Options{Explain: opts.Explain}) }); err != nil {
-			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
-		}
-	}
-	return errors.Join(errs...)
+	return render(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.RenderMulti(w, rs, o) }, false)
 }
 
 // classHosts reads the endpoints of a class from --hosts FILE or several

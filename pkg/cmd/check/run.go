@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -176,21 +177,31 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 
 // writeReports renders every requested output. With complete false (the
 // daemon could not be reached), text to the terminal is left out: the error
-// line says it all.
+// line says it all. The github format appends its table to the job summary
+// when GitHub Actions names one.
 func writeReports(opts *Options, res *check.Result, complete bool) error {
+	return render(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete)
+}
+
+// render writes every requested output with the options each needs: colour
+// and width for the terminal, none for files.
+func render(opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool) error {
 	var errs []error
+	file := report.Options{Explain: opts.Explain, StepSummary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	for _, o := range opts.Outputs {
 		r, _ := report.Lookup(o.Format)
 		if o.File == "" {
-			if !complete && o.Format == report.Default {
+			if skipText && o.Format == report.Default {
 				continue
 			}
-			if err := r.Render(opts.IO.Out, res, report.Options{Color: opts.IO.ColorOut(), Explain: opts.Explain}); err != nil {
+			term := file
+			term.Color, term.Width = opts.IO.ColorOut(), opts.IO.TerminalWidth
+			if err := write(r, opts.IO.Out, term); err != nil {
 				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}
 			continue
 		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, report.Options{Explain: opts.Explain}) }); err != nil {
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return write(r, w, file) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
 		}
 	}

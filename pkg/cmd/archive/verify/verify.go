@@ -2,17 +2,19 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/archive"
+	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/report"
 )
 
 // VerifyOptions are everything `academy archive verify` needs, parsed and
@@ -23,8 +25,8 @@ type VerifyOptions struct {
 
 	// Files are the archives to verify; "-" is standard input.
 	Files []string
-	// JSON selects the JSON document instead of text.
-	JSON bool
+	// Outputs are the reports to write, as -o gives them.
+	Outputs []report.Output
 	// ProgressOver is the archive size from which a progress bar is shown
 	// on a terminal.
 	ProgressOver int64
@@ -34,23 +36,26 @@ type VerifyOptions struct {
 // in tests of flag parsing.
 func NewCmdVerify(streams *cmdutil.IOStreams, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{IO: streams, ProgressOver: 100_000_000}
-	var output string
+	var outputs []string
 	cmd := &cobra.Command{
 		Use:   "verify FILE...",
 		Short: "Check that docker save archives are complete and uncorrupted",
 		Long: `Verify reads each docker save archive once, hashes every blob and checks it
-against its name, the manifests and the image config, and prints the images it
+against its name, the manifests and the image config, and reports the images it
 holds: tags, image ID, manifest digest, layers and the layout it recognized
 (Docker ≤24, Docker 25+ OCI layout, containerd image store, Podman). Archives
 may be compressed with gzip, bzip2, xz or zstd. No Docker daemon is needed.
 
-FILE "-" reads standard input.
+FILE "-" reads standard input. Reports come in the formats of academy check:
+each archive is one entry (valid or not), each image of it one line; -o json
+adds "archives", with every layer.
 
-Exit codes: 0 every archive is valid, 1 one is not (the reason is printed),
+Exit codes: 0 every archive is valid, 1 one is not (the report says why),
 2 usage error.`,
 		Example: `  academy archive verify my-app.tar
   docker save my-app:v1 | academy archive verify -
-  academy archive verify -o json *.tar`,
+  academy archive verify -o json *.tar
+  academy archive verify my-app.tar -o junit=archives.xml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmdutil.Usagef("verify needs an archive, e.g. academy archive verify my-app.tar (- reads standard input)")
@@ -70,12 +75,9 @@ Exit codes: 0 every archive is valid, 1 one is not (the reason is printed),
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch output {
-			case "text":
-			case "json":
-				opts.JSON = true
-			default:
-				return cmdutil.Usagef("unknown output format %q: use text or json", output)
+			var err error
+			if opts.Outputs, err = report.ParseOutputs(outputs); err != nil {
+				return &cmdutil.UsageError{Err: err}
 			}
 			opts.Files = args
 			opts.Context = cmd.Context()
@@ -85,9 +87,11 @@ Exit codes: 0 every archive is valid, 1 one is not (the reason is printed),
 			return verifyRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringArrayVarP(&outputs, "output", "o", nil, "report `FORMAT[=FILE]`: "+strings.Join(report.Names(), " | ")+"; repeatable, at most one to stdout, each file named once")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return report.Names(), cobra.ShellCompDirectiveNoSpace
+	})
 	return cmd
 }
 
@@ -103,6 +107,7 @@ func verifyRun(opts *VerifyOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	start := time.Now()
 	var results []result
 	failed := false
 	for _, file := range opts.Files {
@@ -110,22 +115,11 @@ func verifyRun(opts *VerifyOptions) error {
 		if err != nil {
 			return err
 		}
-		if res.reason != "" {
-			failed = true
-		}
-		if !opts.JSON {
-			if err := printText(opts.IO, res); err != nil {
-				return err
-			}
-		}
+		failed = failed || res.reason != ""
 		results = append(results, res)
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(jsonDocument(results)); err != nil {
-			return err
-		}
+	if err := writeReports(opts, resultOf(results, time.Since(start)), results); err != nil {
+		return err
 	}
 	if failed {
 		return cmdutil.ErrFailed
@@ -133,13 +127,34 @@ func verifyRun(opts *VerifyOptions) error {
 	return nil
 }
 
+// writeReports renders every requested output, as check does.
+func writeReports(opts *VerifyOptions, res *check.Result, results []result) error {
+	file := report.Options{Noun: "archives", AllChecks: true, Extra: map[string]any{"archives": jsonArchives(results)}}
+	var errs []error
+	for _, o := range opts.Outputs {
+		r, _ := report.Lookup(o.Format)
+		if o.File == "" {
+			term := file
+			term.Color, term.Width = opts.IO.ColorOut(), opts.IO.TerminalWidth
+			if err := r.Render(opts.IO.Out, res, term); err != nil {
+				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
+			}
+			continue
+		}
+		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, file) }); err != nil {
+			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // verifyOne verifies one archive. Only an interruption is an error: an
 // archive that is invalid, missing or unreadable is a result with a reason.
 func verifyOne(ctx context.Context, opts *VerifyOptions, file string) (result, error) {
 	var vo archive.Options
 	var bar *progressBar
-	if opts.IO.ErrTTY && !opts.JSON {
-		bar = &progressBar{w: opts.IO.ErrOut, name: displayName(file), over: opts.ProgressOver}
+	if opts.IO.ErrTTY {
+		bar = &progressBar{w: opts.IO.ErrOut, name: barName(displayName(file)), over: opts.ProgressOver}
 		vo.Progress = bar.update
 	}
 	var rep *archive.Report
@@ -169,206 +184,21 @@ func verifyOne(ctx context.Context, opts *VerifyOptions, file string) (result, e
 	return res, nil
 }
 
+// barName keeps the end of a long name: the bar must stay on one line of
+// the terminal, or \r cannot redraw it.
+func barName(name string) string {
+	const most = 40
+	if r := []rune(name); len(r) > most {
+		return "…" + string(r[len(r)-most+1:])
+	}
+	return name
+}
+
+// displayName names an archive for people, safe to print: a file name
+// comes from a flag and may hold anything.
 func displayName(file string) string {
 	if file == "-" {
 		return "standard input"
 	}
-	return file
-}
-
-var formatNames = map[archive.Format]string{
-	archive.FormatDocker:     "Docker ≤24 layout",
-	archive.FormatOCI:        "Docker 25+ OCI layout",
-	archive.FormatContainerd: "containerd image store layout",
-	archive.FormatPodman:     "Podman docker-archive",
-}
-
-// imageID is the ID a daemon of the archive's kind gives the image: the
-// target digest on the containerd store, the config digest otherwise.
-func imageID(format archive.Format, img archive.Image) string {
-	if format == archive.FormatContainerd && img.Target != "" {
-		return img.Target.String()
-	}
-	return img.Config.String()
-}
-
-func printText(io *cmdutil.IOStreams, res result) error {
-	w := &errWriter{w: io.Out}
-	name := displayName(res.file)
-	mark := func(ok bool) string {
-		if !io.OutTTY {
-			return ""
-		}
-		sym, color := "✓ ", "\033[32m"
-		if !ok {
-			sym, color = "✗ ", "\033[31m"
-		}
-		if io.ColorOut() {
-			return color + sym + "\033[0m"
-		}
-		return sym
-	}
-	if res.reason != "" {
-		w.printf("%s%s: invalid: %s\n", mark(false), name, res.reason)
-		return w.err
-	}
-	rep := res.report
-	details := []string{formatNames[rep.Format]}
-	if rep.Compression != "" {
-		details = append(details, rep.Compression+"-compressed")
-	}
-	details = append(details, archive.HumanSize(rep.Size))
-	w.printf("%s%s: valid docker save archive (%s)\n", mark(true), name, strings.Join(details, ", "))
-	for _, img := range rep.Images {
-		label := strings.Join(img.RepoTags, ", ")
-		if label == "" {
-			label = strings.Join(img.Names, ", ")
-		}
-		if label == "" {
-			label = "(no name: saved by ID)"
-		}
-		w.printf("  %s\n", label)
-		id := imageID(rep.Format, img)
-		w.printf("    image ID  %s\n", id)
-		if img.Config.String() != id {
-			w.printf("    config    %s\n", img.Config)
-		}
-		if img.Manifest != "" && img.Manifest.String() != id {
-			w.printf("    manifest  %s\n", img.Manifest)
-		}
-		if img.Target != "" && img.Target.String() != id && img.Target != img.Manifest {
-			w.printf("    target    %s\n", img.Target)
-		}
-		if len(img.RepoTags) > 0 && len(img.Names) > 0 {
-			w.printf("    names     %s\n", strings.Join(img.Names, ", "))
-		}
-		if img.Platform != "" {
-			w.printf("    platform  %s\n", img.Platform)
-		}
-		if len(img.Platforms) > 1 {
-			w.printf("    platforms %s\n", strings.Join(img.Platforms, ", "))
-		}
-		var total int64
-		for _, l := range img.Layers {
-			total += l.Size
-		}
-		w.printf("    layers    %d, %s\n", len(img.Layers), archive.HumanSize(total))
-		for _, l := range img.Layers {
-			w.printf("      %s  %s\n", l.Digest, archive.HumanSize(l.Size))
-		}
-	}
-	return w.err
-}
-
-// errWriter keeps the first write error, so printing needs no check per line.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
-}
-
-// The JSON document, schemaVersion 1: a contract with scripts. Every key is
-// always present; arrays are never null.
-type (
-	jsonDoc struct {
-		SchemaVersion int           `json:"schemaVersion"`
-		Archives      []jsonArchive `json:"archives"`
-	}
-	jsonArchive struct {
-		File        string      `json:"file"`
-		Valid       bool        `json:"valid"`
-		Reason      string      `json:"reason"`
-		Format      string      `json:"format"`
-		Compression string      `json:"compression"`
-		Size        int64       `json:"size"`
-		Images      []jsonImage `json:"images"`
-	}
-	jsonImage struct {
-		RepoTags  []string    `json:"repoTags"`
-		Names     []string    `json:"names"`
-		ID        string      `json:"id"`
-		Config    string      `json:"config"`
-		Manifest  string      `json:"manifest"`
-		Target    string      `json:"target"`
-		Platform  string      `json:"platform"`
-		Platforms []string    `json:"platforms"`
-		Layers    []jsonLayer `json:"layers"`
-	}
-	jsonLayer struct {
-		Digest    string `json:"digest"`
-		DiffID    string `json:"diffID"`
-		Size      int64  `json:"size"`
-		MediaType string `json:"mediaType"`
-	}
-)
-
-func jsonDocument(results []result) jsonDoc {
-	doc := jsonDoc{SchemaVersion: 1, Archives: []jsonArchive{}}
-	for _, res := range results {
-		a := jsonArchive{File: res.file, Valid: res.reason == "", Reason: res.reason, Images: []jsonImage{}}
-		if rep := res.report; rep != nil {
-			a.Format, a.Compression, a.Size = string(rep.Format), rep.Compression, rep.Size
-			if a.Compression == "" {
-				a.Compression = "none"
-			}
-			for _, img := range rep.Images {
-				ji := jsonImage{
-					RepoTags: nonNil(img.RepoTags), Names: nonNil(img.Names),
-					ID: imageID(rep.Format, img), Config: img.Config.String(),
-					Manifest: img.Manifest.String(), Target: img.Target.String(),
-					Platform: img.Platform, Platforms: nonNil(img.Platforms),
-					Layers: []jsonLayer{},
-				}
-				for _, l := range img.Layers {
-					ji.Layers = append(ji.Layers, jsonLayer{Digest: l.Digest.String(), DiffID: l.DiffID.String(), Size: l.Size, MediaType: l.MediaType})
-				}
-				a.Images = append(a.Images, ji)
-			}
-		}
-		doc.Archives = append(doc.Archives, a)
-	}
-	return doc
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// progressBar draws one line on a terminal's standard error while a large
-// archive is read.
-type progressBar struct {
-	w     io.Writer
-	name  string
-	over  int64
-	shown bool
-}
-
-func (p *progressBar) update(read, total int64) {
-	if (total >= 0 && total < p.over) || (total < 0 && read < p.over) {
-		return
-	}
-	p.shown = true
-	if total <= 0 {
-		fmt.Fprintf(p.w, "\r\033[Kverifying %s  %s", p.name, archive.HumanSize(read))
-		return
-	}
-	const width = 30
-	done := int(min(read, total) * width / total)
-	fmt.Fprintf(p.w, "\r\033[Kverifying %s  [%s%s] %3d%%  %s / %s", p.name,
-		strings.Repeat("=", done), strings.Repeat(" ", width-done),
-		min(read, total)*100/total, archive.HumanSize(read), archive.HumanSize(total))
-}
-
-func (p *progressBar) clear() {
-	if p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	return report.CleanLine(file)
 }

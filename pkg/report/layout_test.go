@@ -1,0 +1,165 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want []string
+	}{
+		{"short", 10, []string{"short"}},
+		{"one two three four", 9, []string{"one two", "three", "four"}},
+		{"a sha256:0123456789abcdef z", 10, []string{"a sha256:0", "123456789a", "bcdef z"}}, // a word longer than a line starts where it can
+		{"日本語のテキスト", 6, []string{"日本語", "のテキ", "スト"}},                                        // two columns each
+		{"no limit at all", 0, []string{"no limit at all"}},
+		{"🐳🐳 x", 1, []string{"🐳", "🐳", "x"}}, // wider than the line: one per line
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.in, tt.w); !slices.Equal(got, tt.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
+		}
+	}
+	if got := truncate("pc-with-a-long-name", 8); got != "pc-with…" || width(got) != 8 {
+		t.Errorf("truncate = %q", got)
+	}
+	if got := truncate("日本語のテキスト", 7); got != "日本語…" {
+		t.Errorf("truncate wide = %q", got)
+	}
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// On a terminal of any reasonable width, no line of text runs past it, and
+// nothing is lost: every word of a message is still there.
+func TestTextFitsTheTerminal(t *testing.T) {
+	r, _ := Lookup("text")
+	for _, w := range []int{40, 50, 60, 72, 80, 100, 120} {
+		for _, color := range []bool{false, true} {
+			render := map[string]func(*bytes.Buffer) error{}
+			for name, res := range fixtures() {
+				render[name] = func(b *bytes.Buffer) error { return r.Render(b, res, Options{Width: w, Color: color}) }
+			}
+			for name, rs := range classes() {
+				render[name] = func(b *bytes.Buffer) error { return r.RenderMulti(b, rs, Options{Width: w, Color: color}) }
+			}
+			for name, do := range render {
+				var b bytes.Buffer
+				if err := do(&b); err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range strings.Split(b.String(), "\n") {
+					if lw := width(sgr.ReplaceAllString(l, "")); lw > w {
+						t.Errorf("%s at %d columns (colour %v): a line of %d: %q", name, w, color, lw, l)
+					}
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := r.Render(&b, fixtures()["mixed"], Options{Width: 40}); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(strings.Fields(b.String()), " ")
+	for _, word := range strings.Fields("cloudcorp/my-app:latest points at 4f1c2d9e8a7b, not at my-app:v1 (9a2e6f7c1b3d) — retag it: docker tag my-app:v1 cloudcorp/my-app:latest") {
+		if !strings.Contains(joined, word) {
+			t.Errorf("wrapped at 40 columns, the message lost %q:\n%s", word, b.String())
+		}
+	}
+}
+
+// Without a width (a pipe, a file) lines are never wrapped: each objective
+// and each message is one line a script can grep.
+func TestTextUnwrappedWithoutWidth(t *testing.T) {
+	r, _ := Lookup("text")
+	var b bytes.Buffer
+	if err := r.Render(&b, fixtures()["mixed"], Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "        cloudcorp/my-app:latest points at 4f1c2d9e8a7b, not at my-app:v1 (9a2e6f7c1b3d) — retag it: docker tag my-app:v1 cloudcorp/my-app:latest\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("want the message on one line:\n%s", b.String())
+	}
+}
+
+// The class matrix gives way in order: host names first, then objective
+// ids (numbered, with a legend), then columns split into blocks.
+func TestClassMatrixGivesWay(t *testing.T) {
+	rs := classes()["class"]
+	r, _ := Lookup("text")
+	render := func(w int) string {
+		var b bytes.Buffer
+		if err := r.RenderMulti(&b, rs, Options{Width: w}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		return out[:strings.Index(out, "\n\nERROR")] // the matrix, not the details
+	}
+	wide := render(0)
+	if !strings.Contains(wide, "ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org  ERR") ||
+		!strings.Contains(wide, "multi-tag  digest  export  points") {
+		t.Errorf("unlimited: want whole names and ids:\n%s", wide)
+	}
+	mid := render(60)
+	// A name that does not fit loses its scheme (the same on every row),
+	// then its end; one that fits stays whole.
+	for _, want := range []string{"pc-with-a-rather-long-ho…  ERR", "/var/run/docker.sock  ", "tcp://pc7.lab:2376", "multi-tag"} {
+		if !strings.Contains(mid, want) {
+			t.Errorf("60 columns: lacks %q:\n%s", want, mid)
+		}
+	}
+	narrow := render(40)
+	if !strings.Contains(narrow, "1 multi-tag, 2 digest, 3 export") || strings.Count(narrow, "host ") != 1 {
+		t.Errorf("40 columns: want numbered columns with a legend, one block:\n%s", narrow)
+	}
+	tiny := render(28)
+	if strings.Count(tiny, "host ") < 2 || !strings.Contains(tiny, "passed") {
+		t.Errorf("28 columns: want the columns split into blocks:\n%s", tiny)
+	}
+	// Totals: hosts that passed each objective, points per host and in all.
+	for _, want := range []string{"tcp://pc7.lab:2376", "FAIL       PASS    ERR     2/4", "passed", "2/4        3/4     2/4     8/13"} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("unlimited: lacks %q:\n%s", want, wide)
+		}
+	}
+}
+
+// Every cell of the matrix starts under its column's header, in colour
+// (one-column symbols between escape codes) as without.
+func TestClassMatrixAligned(t *testing.T) {
+	r, _ := Lookup("text")
+	for _, opts := range []Options{{}, {Color: true}, {Color: true, Width: 60}, {Width: 40}} {
+		var b bytes.Buffer
+		if err := r.RenderMulti(&b, classes()["class"], opts); err != nil {
+			t.Fatal(err)
+		}
+		var starts []int // rune offsets of the header's columns
+		for _, l := range strings.Split(sgr.ReplaceAllString(b.String(), ""), "\n") {
+			runes := []rune(l)
+			if strings.HasPrefix(l, "host ") {
+				starts = nil
+				for i := 1; i < len(runes); i++ {
+					if runes[i] != ' ' && runes[i-1] == ' ' {
+						starts = append(starts, i)
+					}
+				}
+				continue
+			}
+			if starts == nil || l == "" {
+				starts = nil
+				continue
+			}
+			for _, s := range starts {
+				if s >= len(runes) || runes[s] == ' ' || runes[s-1] != ' ' {
+					t.Errorf("%+v: a cell not under its header at column %d: %q", opts, s, l)
+				}
+			}
+		}
+	}
+}
