@@ -62,8 +62,9 @@ func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	case !given || answer == "":
 		return out.fail("no answer given — find it with %s, then pass it as --answer %s=VALUE", s.howToFind(), lab.Objective())
 	case missing:
-		return out.fail("%s is not on this daemon%s, so your answer cannot be checked — pull it first: docker pull %s",
-			ref, nearMissNote(ref, lab.nearMissNames(ctx, ref)), ref)
+		// Nothing was compared: no expected and actual to show.
+		out.Expected, out.Actual = "", ""
+		return out.fail("your answer can be checked once %s is on this daemon: docker pull %s", ref, ref)
 	}
 	if len(img.RepoDigests) == 0 {
 		return out.fail("%s has no RepoDigest, so no answer can match — pull it from a registry first", ref)

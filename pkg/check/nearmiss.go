@@ -54,8 +54,9 @@ func (l *Lab) nearMissNames(ctx context.Context, ref string) []string {
 // among names that a learner may have typed when they meant want: one or
 // two characters off (cloudcorp/myapp:latest, cloudcorp/my-app:1.0 for
 // :1.0.0), the same repository under another tag when want names no tag
-// (nginx:alpine for nginx), or the same image name in another namespace
-// (my-app:1.0.0 for cloudcorp/my-app:1.0.0).
+// (nginx:alpine for nginx), or the same name without its namespace
+// (my-app:1.0.0 for cloudcorp/my-app:1.0.0). Another namespace is not a
+// near miss: it is someone else's image.
 func closeNames(want string, names []string) []string {
 	w, ok := parseName(want)
 	if !ok || w.digest {
@@ -89,7 +90,7 @@ func closeNames(want string, names []string) []string {
 		switch {
 		case c.repo == w.repo && !w.tagged:
 			dist = limit + 1 // nginx:alpine when nginx (latest) is wanted
-		case c.tag == w.tag && c.base == w.base:
+		case c.tag == w.tag && c.repo == "docker.io/library/"+w.base:
 			dist = limit + 1 // my-app:1.0.0 when cloudcorp/my-app:1.0.0 is wanted
 		case abs(len(c.familiar)-len(w.familiar)) <= limit:
 			// Cheap length test first: only names of about the wanted

@@ -25,6 +25,7 @@ func TestCloseNames(t *testing.T) {
 		{"a dash left out", "cloudcorp/my-app:latest", []string{"cloudcorp/myapp:latest", "nginx:latest"}, []string{"cloudcorp/myapp:latest"}},
 		{"two letters swapped", "cloudcorp/my-app:latest", []string{"cloudcrop/my-app:latest"}, []string{"cloudcrop/my-app:latest"}},
 		{"no namespace", "cloudcorp/my-app:1.0.0", []string{"my-app:1.0.0"}, []string{"my-app:1.0.0"}},
+		{"another namespace is someone else's", "alice/cloudcorp/my-app:1.0.0", []string{"bob/cloudcorp/my-app:1.0.0", "cloudcorp/my-app:1.0.0"}, nil},
 		{"another tag of a name wanted without one", "nginx", []string{"nginx:alpine", "nginx:1.27", "redis:latest"}, []string{"nginx:1.27", "nginx:alpine"}},
 		{"fully qualified names, as Podman prints them", "cloudcorp/my-app:latest", []string{"docker.io/cloudcorp/myapp:latest"}, []string{"cloudcorp/myapp:latest"}},
 		{"one name in two forms", "cloudcorp/my-app:latest", []string{"docker.io/cloudcorp/myapp:latest", "cloudcorp/myapp:latest"}, []string{"cloudcorp/myapp:latest"}},
@@ -215,7 +216,7 @@ func TestNearMissesInDiagnoses(t *testing.T) {
 		}},
 		{"digest image", "digest", nil, []string{
 			"nginx is not on this daemon (you have nginx:alpine; nginx alone means nginx:latest) — pull it from a registry: docker pull nginx",
-			"nginx is not on this daemon (you have nginx:alpine; nginx alone means nginx:latest), so your answer cannot be checked",
+			"your answer can be checked once nginx is on this daemon: docker pull nginx",
 		}},
 		{"listing fails", "multi-tag", errors.New("boom"), []string{
 			"cloudcorp/my-app:latest does not exist — create it", "cloudcorp/my-app:1.0.0 does not exist — create it",

@@ -17,6 +17,7 @@ import (
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
+	"github.com/academy-dev/academy/pkg/progress"
 	"github.com/academy-dev/academy/pkg/report"
 )
 
@@ -249,6 +250,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := writeReports(opts, res, true); err != nil {
 		return err
 	}
+	progress.RecordCheck(opts.IO.ErrOut, res)
 	switch res.Status() {
 	case check.Error:
 		return &cmdutil.DaemonError{Err: fmt.Errorf("some checks could not be evaluated: the daemon at %s answered with an error", daemon.Host())}

@@ -111,6 +111,7 @@ func TestOutputsToFiles(t *testing.T) {
 	e := fakeengine.New(t, "1.41")
 	e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+	e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]"))) // near misses of nginx
 	f, out, _ := newFactory(e, "", false)
 	dir := t.TempDir()
 
@@ -280,6 +281,7 @@ func TestMinScore(t *testing.T) {
 		e := fakeengine.New(t, "1.41")
 		e.Register("GET", "/info", fakeengine.File(t, testdata("info-1.41-overlay2.json")))
 		e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+		e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]"))) // near misses of nginx
 		f, _, _ := newFactory(e, "", false)
 		err := runCheck(t, f, "zone7", "digest", "-o", "json", "--min-score", tt.min)
 		if got := cmdutil.ExitCode(err); got != tt.want {

@@ -5,6 +5,9 @@ import (
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
+	"github.com/academy-dev/academy/pkg/cmd/hint"
+	"github.com/academy-dev/academy/pkg/cmd/missions"
+	"github.com/academy-dev/academy/pkg/cmd/show"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
@@ -25,6 +28,9 @@ of a lesson ("mission") hold, and says exactly why not.`,
 	})
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
+		missions.NewCmdMissions(f, nil),
+		show.NewCmdShow(f, nil),
+		hint.NewCmdHint(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
 		version.NewCmdVersion(f.IOStreams),
 	)
