@@ -5,6 +5,7 @@ package missions
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,7 +81,13 @@ func Run(_ context.Context, opts *Options) error {
 		r := row{id: lesson.Line(f.ID)}
 		m, err := f.Load()
 		if err != nil {
-			r.broken, r.title = true, lesson.Line(err.Error())
+			// The file's folder is the --missions folder: its name is
+			// enough, and leaves room for what is wrong.
+			msg := err.Error()
+			if rest, ok := strings.CutPrefix(msg, f.Name); ok {
+				msg = filepath.Base(f.Name) + rest
+			}
+			r.broken, r.title = true, lesson.Line(msg)
 			rows = append(rows, r)
 			continue
 		}
@@ -166,7 +173,7 @@ func writeTable(opts *Options, rows []row) error {
 	for _, r := range rows {
 		id := lesson.Pad(r.id, idW)
 		if r.broken {
-			lines := strings.Split(lesson.Wrap(r.title, width-idW-len(gap), ""), "\n")
+			lines := strings.Split(lesson.WrapHard(r.title, width-idW-len(gap)), "\n")
 			for i, l := range lines {
 				lead := id + gap
 				if i > 0 {
@@ -189,7 +196,8 @@ func writeTable(opts *Options, rows []row) error {
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	b.WriteString("\n" + p.Dim(lesson.Wrap("Read a mission: academy show MISSION · check your work: academy check MISSION", width, "")) + "\n")
+	b.WriteString("\n" + p.Dim(lesson.Next("Read a mission's briefing:", "academy show MISSION", width, "")) + "\n")
+	b.WriteString(p.Dim(lesson.Next("Check your work:", "academy check MISSION", width, "")) + "\n")
 	_, err := fmt.Fprint(opts.IO.Out, b.String())
 	return err
 }

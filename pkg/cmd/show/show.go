@@ -137,11 +137,10 @@ func render(m *mission.Mission, st *progress.Mission, reveal bool, width int, p 
 		b.WriteString(details(m, o, reveal, width, hang, p))
 	}
 	b.WriteString("\n")
-	next := fmt.Sprintf("Check your work: academy check %s", lesson.Line(m.ID))
+	b.WriteString(p.Dim(lesson.Next("Check your work:", "academy check "+lesson.Line(m.ID), width, "")) + "\n")
 	if !reveal {
-		next += fmt.Sprintf(" · stuck? academy hint %s", lesson.Line(m.ID))
+		b.WriteString(p.Dim(lesson.Next("Stuck?", "academy hint "+lesson.Line(m.ID), width, "")) + "\n")
 	}
-	b.WriteString(p.Dim(lesson.Wrap(next, width, "")) + "\n")
 	return b.String()
 }
 

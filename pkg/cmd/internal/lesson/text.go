@@ -9,6 +9,7 @@ import (
 	"github.com/mattn/go-runewidth"
 	"github.com/muesli/reflow/truncate"
 	"github.com/muesli/reflow/wordwrap"
+	"github.com/muesli/reflow/wrap"
 	"golang.org/x/term"
 
 	"github.com/academy-dev/academy/pkg/cmdutil"
@@ -82,10 +83,13 @@ func Pad(s string, width int) string {
 // its own lines. Control characters are replaced, as everywhere.
 func Wrap(text string, width int, indent string) string {
 	text = strings.TrimSpace(report.Clean(text))
+	if width <= 0 {
+		return strings.ReplaceAll(text, "\n", "\n"+indent)
+	}
 	width = min(width, proseWidth)
 	var lines []string
 	for _, l := range logicalLines(text) {
-		if width <= 0 || l == "" {
+		if l == "" {
 			lines = append(lines, l)
 			continue
 		}
@@ -109,9 +113,19 @@ func Wrap(text string, width int, indent string) string {
 	return strings.Join(lines, "\n"+indent)
 }
 
+// WrapHard is Wrap for a message that is not pasted anywhere, such as an
+// error: a word too long for a line (a long path) is broken, so every line
+// fits.
+func WrapHard(text string, width int) string {
+	text = Wrap(text, width, "")
+	if width <= 0 {
+		return text
+	}
+	return wrap.String(text, min(width, proseWidth))
+}
+
 // logicalLines joins the lines of each paragraph of text, except where a
 // line starts a list item or is indented: those keep a line of their own.
-// Without a width to refill to, the text's own lines are kept.
 func logicalLines(text string) []string {
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
