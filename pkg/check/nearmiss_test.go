@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -273,7 +274,7 @@ func TestNearMissesOnRealDaemon(t *testing.T) {
 	d, err := dockerstate.Open(dockerstate.Options{})
 	assertNoError(t, err)
 	defer d.Close()
-	before := lab.Snapshot()
+	before := ours(lab)
 	p := plan(t, map[string]string{"image": image, "repo": repo})
 	res, err := (&Runner{Daemon: d, Dir: dir}).Run(context.Background(), p, []string{"multi-tag", "export"})
 	assertNoError(t, err)
@@ -304,7 +305,7 @@ func TestNearMissesOnRealDaemon(t *testing.T) {
 	if !strings.HasPrefix(msg, "my-app.tar is incomplete") || !strings.Contains(msg, "Save it again: docker save -o my-app.tar "+image) {
 		t.Errorf("a truncated archive: %q", msg)
 	}
-	if after := lab.Snapshot(); after != before {
+	if after := ours(lab); after != before {
 		t.Errorf("the check changed the daemon:\nbefore %s\nafter  %s", before, after)
 	}
 }
@@ -319,4 +320,42 @@ func TestNoAnswerNoImage(t *testing.T) {
 	if c := res.Objectives[0].Checks[1]; c.Status != Fail || c.Message != want {
 		t.Errorf("answer check = %s %q\nwant fail %q", c.Status, c.Message, want)
 	}
+}
+
+// On the real daemon, a wrong tag on an image pulled by digest (no other
+// tag) is named by that digest.
+func TestThatIsByDigestOnRealDaemon(t *testing.T) {
+	lab := testlab.New(t)
+	image := lab.Name("my-app:v1")
+	repo := lab.Name("cloudcorp/my-app")
+	lab.Build(image, "that is")
+	ref, repoDigest := lab.Pulled("nginx", "nginx "+lab.Prefix)
+	lab.Tag(ref, repo+":latest")
+	lab.Untag(ref)
+	// Pulled again by digest: the image's only other name is its digest.
+	if out, err := exec.Command("docker", "pull", "-q", repoDigest).CombinedOutput(); err != nil {
+		t.Fatalf("docker pull %s: %v\n%s", repoDigest, err, out)
+	}
+	d, err := dockerstate.Open(dockerstate.Options{})
+	assertNoError(t, err)
+	defer d.Close()
+	res, err := (&Runner{Daemon: d}).Run(context.Background(), plan(t, map[string]string{"image": image, "repo": repo}), []string{"multi-tag"})
+	assertNoError(t, err)
+	name, dgst, _ := strings.Cut(repoDigest, "@")
+	want := fmt.Sprintf("(that is %s@%s…), not at %s", name, dgst[:len("sha256:")+12], image)
+	if msg := res.Objectives[0].Checks[0].Message; !strings.Contains(msg, want) {
+		t.Errorf("message %q\nwant it to contain %q", msg, want)
+	}
+}
+
+// ours is the lab's part of the daemon's snapshot: others use the daemon at
+// the same time.
+func ours(lab *testlab.Lab) string {
+	var lines []string
+	for _, l := range strings.Split(lab.Snapshot(), "\n") {
+		if strings.Contains(l, lab.Prefix) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
