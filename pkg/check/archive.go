@@ -162,8 +162,12 @@ func missingArchive(out Outcome, dir, name, save string) Outcome {
 		where = "the current folder (" + where + ")"
 	}
 	if near := closeFile(dir, name); near != "" {
+		from, to := near, name
+		if dir != "" && dir != "." {
+			from, to = filepath.Join(dir, near), filepath.Join(dir, name)
+		}
 		return out.fail("%s is not in %s, but %s is — rename it: mv %s %s (or save again: %s)",
-			name, where, near, shellQuote(near), name, save)
+			name, where, near, shellQuote(from), shellQuote(to), save)
 	}
 	return out.fail("%s is not in %s — export it: %s; if you saved it in another folder, point academy there: -C FOLDER",
 		name, where, save)

@@ -253,7 +253,7 @@ func TestMissingArchiveMessages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "my app.tar"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := run(), "my-app.tar is not in "+dir+", but my app.tar is — rename it: mv 'my app.tar' my-app.tar (or save again: docker save -o my-app.tar my-app:v1)"; got != want {
+	if got, want := run(), "my-app.tar is not in "+dir+", but my app.tar is — rename it: mv '"+dir+"/my app.tar' "+dir+"/my-app.tar (or save again: docker save -o my-app.tar my-app:v1)"; got != want {
 		t.Errorf("message = %q\nwant      %q", got, want)
 	}
 }
@@ -281,7 +281,7 @@ func TestNearMissesOnRealDaemon(t *testing.T) {
 	want := []string{
 		repo + ":latest does not exist (did you mean " + lab.Name("cloudcorp/myapp:latest") + "?",
 		repo + ":1.0.0 does not exist (did you mean " + repo + ":1.0?",
-		"my-app.tar is not in " + dir + ", but myapp.tar is — rename it: mv myapp.tar my-app.tar",
+		"my-app.tar is not in " + dir + ", but myapp.tar is — rename it: mv " + dir + "/myapp.tar " + dir + "/my-app.tar",
 	}
 	var got []string
 	for _, o := range res.Objectives {
@@ -358,4 +358,22 @@ func ours(lab *testlab.Lab) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// In the current folder, the message says so, and the rename is relative.
+func TestMissingArchiveInTheCurrentFolder(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r := &Runner{Daemon: &fakeDaemon{}, Dir: "."}
+	res, err := r.Run(context.Background(), zone7(t), []string{"export"})
+	assertNoError(t, err)
+	if got, want := res.Objectives[0].Checks[0].Message, "my-app.tar is not in the current folder ("+dir+") — export it"; !strings.HasPrefix(got, want) {
+		t.Errorf("message = %q, want it to start %q", got, want)
+	}
+	assertNoError(t, os.WriteFile("myapp.tar", nil, 0o644))
+	res, err = r.Run(context.Background(), zone7(t), []string{"export"})
+	assertNoError(t, err)
+	if got, want := res.Objectives[0].Checks[0].Message, "but myapp.tar is — rename it: mv myapp.tar my-app.tar (or save again"; !strings.Contains(got, want) {
+		t.Errorf("message = %q, want it to contain %q", got, want)
+	}
 }

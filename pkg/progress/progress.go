@@ -139,12 +139,12 @@ func (e *FileError) Error() string {
 
 func (e *FileError) Unwrap() error { return e.Err }
 
-// missionID is what a mission id may be (as the mission loader checks it):
-// safe as a file name.
-var missionID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+// idPattern is what a mission or objective id may be, as the mission loader
+// checks them: safe as a file name.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 func (s *Store) path(id string) (string, error) {
-	if !missionID.MatchString(id) {
+	if !idPattern.MatchString(id) {
 		return "", fmt.Errorf("%q is not a mission id", id)
 	}
 	return filepath.Join(s.dir, id+".json"), nil
@@ -186,7 +186,7 @@ func (s *Store) Load(id string) (*Mission, error) {
 	}
 	// Keep only what makes sense; a hand-edited file may hold anything.
 	for k, o := range m.Objectives {
-		if o == nil || !missionID.MatchString(k) {
+		if o == nil || !idPattern.MatchString(k) {
 			delete(m.Objectives, k)
 			continue
 		}
