@@ -23,10 +23,12 @@ type Lister interface {
 
 // Bounds on the search for near misses: the names the daemon lists are
 // capped by dockerstate; here, how many are shown, how long a name may be
-// to be compared, and how many folder entries are read.
+// to be compared, how many close names are looked at closer, and how many
+// folder entries are read.
 const (
 	maxNearMisses  = 3
 	maxComparedLen = 256
+	maxParsed      = 256
 	maxDirEntries  = 1000
 )
 
@@ -74,13 +76,15 @@ func closeNames(want string, names []string) []string {
 	// Podman and the containerd store print names in full: one name may
 	// come twice, in two forms.
 	seen := map[string]bool{}
+	parsed := 0
 	for _, n := range names {
-		// Parsing costs more than these tests: a name can only be near
-		// if it holds the wanted image's name or is about as long.
-		if len(n) > maxComparedLen || !strings.Contains(n, w.base) &&
-			abs(len(n)-len(w.familiar)) > limit && abs(len(n)-len(w.full)) > limit {
+		// A name is parsed, which costs more than all the rest, only when
+		// a cheap look at it as written says it may be near, and at most
+		// maxParsed names are: a daemon of many close names costs no more.
+		if len(n) > maxComparedLen || parsed == maxParsed || !w.mayBeNear(n, limit) {
 			continue
 		}
+		parsed++
 		c, ok := parseName(n)
 		if !ok || c.full == w.full || seen[c.full] {
 			continue
@@ -121,10 +125,30 @@ type parsedName struct {
 	full     string // docker.io/library/nginx:latest
 	familiar string // nginx:latest
 	repo     string // docker.io/library/nginx
-	base     string // nginx: the last part of the path
-	tag      string // latest, also when none was written
-	tagged   bool   // whether a tag was written
-	digest   bool   // whether it names a digest
+	// familiarRepo is repo as docker prints it: nginx.
+	familiarRepo string
+	base         string // nginx: the last part of the path
+	tag          string // latest, also when none was written
+	tagged       bool   // whether a tag was written
+	digest       bool   // whether it names a digest
+}
+
+// mayBeNear says, from the name as the daemon printed it (short or fully
+// qualified) and without parsing it, whether n can be a near miss of p:
+// every name closeNames keeps passes.
+func (p parsedName) mayBeNear(n string, limit int) bool {
+	if !p.tagged && (strings.HasPrefix(n, p.familiarRepo+":") || strings.HasPrefix(n, p.repo+":")) {
+		return true
+	}
+	if strings.HasSuffix(n, "/"+p.base+":"+p.tag) || n == p.base+":"+p.tag {
+		return true
+	}
+	for _, form := range []string{p.familiar, p.full} {
+		if abs(len(n)-len(form)) <= limit && levenshtein.ComputeDistance(n, form) <= limit {
+			return true
+		}
+	}
+	return false
 }
 
 func parseName(s string) (parsedName, bool) {
@@ -132,7 +156,7 @@ func parseName(s string) (parsedName, bool) {
 	if err != nil {
 		return parsedName{}, false
 	}
-	p := parsedName{repo: named.Name()}
+	p := parsedName{repo: named.Name(), familiarRepo: reference.FamiliarName(named)}
 	p.base = p.repo[strings.LastIndex(p.repo, "/")+1:]
 	if _, ok := named.(reference.Digested); ok {
 		p.digest = true

@@ -41,8 +41,11 @@ func NewCmdHint(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Short: "Give the next hint for an objective, one step further each time",
 		Long: `Hint gives the next hint for the first objective of MISSION that your last
 check did not pass, or for OBJECTIVE when you name it. Each call goes one step
-further; the last step is the solution. academy remembers the steps you have
-seen, per mission and objective.`,
+further; the last step is the solution.
+
+academy remembers the steps you have seen, and what your last check found, in
+$XDG_STATE_HOME/academy (by default ~/.local/state/academy), one file per
+mission: remove it to start the mission's hints over.`,
 		Example: `  academy hint zone7
   academy hint zone7 digest`,
 		Args: func(cmd *cobra.Command, args []string) error {
