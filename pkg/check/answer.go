@@ -51,14 +51,20 @@ func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	answer = cleanAnswer(answer)
 	out.Actual = answer
 	img, err := lab.Image(ctx, ref)
-	switch {
-	case errors.Is(err, dockerstate.ErrNotFound):
-		return out.fail("%s is not on this daemon, so there is no digest to compare with — pull it first: docker pull %s", ref, ref)
-	case err != nil:
+	missing := errors.Is(err, dockerstate.ErrNotFound)
+	if err != nil && !missing {
 		return daemonFailure(ref, err)
 	}
-	if !given || answer == "" {
+	switch {
+	case (!given || answer == "") && missing:
+		return out.fail("no answer given — once %s is pulled (docker pull %s), find its digest with %s and pass it as --answer %s=VALUE",
+			ref, ref, s.howToFind(), lab.Objective())
+	case !given || answer == "":
 		return out.fail("no answer given — find it with %s, then pass it as --answer %s=VALUE", s.howToFind(), lab.Objective())
+	case missing:
+		// Nothing was compared: no expected and actual to show.
+		out.Expected, out.Actual = "", ""
+		return out.fail("your answer can be checked once %s is on this daemon: docker pull %s", ref, ref)
 	}
 	if len(img.RepoDigests) == 0 {
 		return out.fail("%s has no RepoDigest, so no answer can match — pull it from a registry first", ref)

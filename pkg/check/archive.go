@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return out.fail("%s not found in %s — export it: %s%s", name, folderName(lab.Dir()), save, dirHint(lab.Dir()))
+		return missingArchive(out, lab.Dir(), name, save)
 	case err != nil:
 		return out.fail("cannot read %s: %v", name, err)
 	case fi.IsDir():
@@ -71,7 +72,7 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	var invalid *archive.InvalidError
 	switch {
 	case errors.As(err, &invalid):
-		return out.fail("%s is not a valid docker save archive — save it again: %s (%s)", name, save, invalid.Reason)
+		return out.fail("%s", invalidArchive(name, save, invalid.Reason))
 	case errors.Is(err, context.DeadlineExceeded):
 		return out.fail("reading %s took longer than %s — is it on a slow disk? raise --timeout", name, lab.FileTimeout())
 	case err != nil:
@@ -149,17 +150,106 @@ func describeTags(rep *archive.Report) string {
 	return "an untagged image (saved by ID)"
 }
 
-func folderName(dir string) string {
-	if dir == "" || dir == "." {
-		return "the current folder"
+// missingArchive says the archive is not where academy looked: which
+// folder that is and how to point elsewhere, or, when the folder holds a
+// file of a close name (myapp.tar for my-app.tar), how to rename it.
+func missingArchive(out Outcome, dir, name, save string) Outcome {
+	where := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		where = abs
 	}
-	return dir
+	if dir == "" || dir == "." {
+		where = "the current folder (" + where + ")"
+	}
+	if near := closeFile(dir, name); near != "" {
+		from, to := near, name
+		if dir != "" && dir != "." {
+			from, to = filepath.Join(dir, near), filepath.Join(dir, name)
+		}
+		return out.fail("%s is not in %s, but %s is — rename it: mv %s %s (or save again: %s)",
+			name, where, near, shellQuote(from), shellQuote(to), save)
+	}
+	return out.fail("%s is not in %s — export it: %s; if you saved it in another folder, point academy there: -C FOLDER",
+		name, where, save)
 }
 
-// dirHint tells a learner who worked in another folder how to point there.
-func dirHint(dir string) string {
-	if dir == "" || dir == "." {
-		return " (or, if you saved it elsewhere, point academy there: -C FOLDER)"
+// shellQuote quotes a file name for a command the learner may paste, when
+// it needs it.
+func shellQuote(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.+,:@%/", r))
+	}) < 0 {
+		return s
 	}
-	return ""
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// invalidArchive says in the learner's words what is wrong with an archive
+// the verifier refused, then the verifier's detail, then the fix:
+// "my-app.tar is incomplete: layer.tar declares 2048 bytes, more than the
+// file holds — was the save or the copy cut short? Save it again: docker
+// save -o my-app.tar my-app:v1". The detail is the verifier's reason with
+// what the sentence already says taken out of it.
+func invalidArchive(name, save, reason string) string {
+	const (
+		again    = "save it again: "
+		create   = "make it with: "
+		cutShort = "was the save or the copy cut short? Save it again: "
+	)
+	rules := []struct {
+		match      func(string) (detail string, ok bool)
+		what, next string
+	}{
+		{startsWith("the archive is truncated: "), "is incomplete", cutShort},
+		{startsWith("the archive is truncated "), "is incomplete: it ends", cutShort},
+		{mentions("truncated"), "is incomplete", cutShort},
+		{startsWith("not a docker save archive: "), "is not a docker save archive", create},
+		{endsWith(", not a docker save archive"), "is not a docker save archive", create},
+		{is("the archive is empty"), "is empty, not a docker save archive", create},
+		{is("the archive holds no image"), "holds no image, so it is not a docker save archive", create},
+		{mentions("not a docker save archive"), "is not a docker save archive", create},
+		{startsWith("the archive is corrupted: "), "is damaged", again},
+		{startsWith("the archive is corrupted "), "is damaged", again},
+		{mentions("corrupted"), "is damaged", again},
+		{mentions("hashes to"), "is damaged", again},
+		{startsWith(""), "is not a valid docker save archive", again},
+	}
+	for _, r := range rules {
+		detail, ok := r.match(reason)
+		if !ok {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(detail, "the archive "); ok {
+			detail = "it " + rest
+		} else if strings.HasPrefix(detail, "not ") {
+			detail = "it is " + detail
+		}
+		sep := ": "
+		if strings.HasPrefix(detail, "after ") || strings.HasPrefix(detail, "at ") {
+			sep = " "
+		}
+		if detail == "" {
+			return fmt.Sprintf("%s %s — %s%s", name, r.what, r.next, save)
+		}
+		return fmt.Sprintf("%s %s%s%s — %s%s", name, r.what, sep, detail, r.next, save)
+	}
+	return "" // startsWith("") matches every reason
+}
+
+// The matchers of invalidArchive: each says whether a reason matches and
+// what of it is left to show.
+func startsWith(p string) func(string) (string, bool) {
+	return func(s string) (string, bool) { return strings.CutPrefix(s, p) }
+}
+
+func endsWith(x string) func(string) (string, bool) {
+	return func(s string) (string, bool) { return strings.CutSuffix(s, x) }
+}
+
+func mentions(x string) func(string) (string, bool) {
+	return func(s string) (string, bool) { return s, strings.Contains(s, x) }
+}
+
+func is(x string) func(string) (string, bool) {
+	return func(s string) (string, bool) { return "", s == x }
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/distribution/reference"
+
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
 )
@@ -71,11 +73,12 @@ func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		return s.checkSameAs(ctx, lab, out, img, missing)
 	}
 	if missing {
+		near := nearMissNote(ref, lab.nearMissNames(ctx, ref))
 		if s.RepoDigest {
 			out.Expected = "a RepoDigest"
-			return out.fail("%s is not on this daemon — pull it from a registry: docker pull %s", ref, ref)
+			return out.fail("%s is not on this daemon%s — pull it from a registry: docker pull %s", ref, near, ref)
 		}
-		return out.fail("%s does not exist", ref)
+		return out.fail("%s does not exist%s", ref, near)
 	}
 	return s.checkDetails(out, img)
 }
@@ -85,13 +88,15 @@ func (s *imageSpec) checkSameAs(ctx context.Context, lab *Lab, out Outcome, img 
 	want, err := lab.Image(ctx, src)
 	switch {
 	case errors.Is(err, dockerstate.ErrNotFound):
-		return out.fail("%s does not exist, so %s cannot point at it — build or load %s first", src, ref, src)
+		return out.fail("%s does not exist%s, so %s cannot point at it — build or load %s first",
+			src, nearMissNote(src, lab.nearMissNames(ctx, src)), ref, src)
 	case err != nil:
 		return daemonFailure(src, err)
 	}
 	out.Expected = want.ID
 	if missing {
-		return out.fail("%s does not exist — create it: docker tag %s %s", ref, src, ref)
+		return out.fail("%s does not exist%s — create it: docker tag %s %s",
+			ref, nearMissNote(ref, lab.nearMissNames(ctx, ref)), src, ref)
 	}
 	out.Actual = img.ID
 	if img.ID != want.ID {
@@ -147,8 +152,10 @@ func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
 	return out.pass("%s is %s", ref, short(img.ID))
 }
 
-// thatIs names an image by another of its tags, so the learner sees which
-// image a wrong tag points at: " (that is nginx:latest)".
+// thatIs names the image a wrong tag points at, so the learner sees which
+// image it is: " (that is nginx:latest)" by another of its tags, else
+// " (that is nginx@sha256:4f1c…)" by a digest it was pulled by, else
+// " (an image with no other name)".
 func thatIs(img dockerstate.Image, ref string) string {
 	f, _ := formsOf(ref)
 	for _, t := range img.RepoTags {
@@ -156,7 +163,14 @@ func thatIs(img dockerstate.Image, ref string) string {
 			return " (that is " + familiar(t) + ")"
 		}
 	}
-	return ""
+	for _, d := range img.RepoDigests {
+		if named, err := reference.ParseNormalizedNamed(d); err == nil {
+			if c, ok := named.(reference.Canonical); ok {
+				return " (that is " + reference.FamiliarName(c) + "@" + c.Digest().Algorithm().String() + ":" + short(c.Digest().String()) + "…)"
+			}
+		}
+	}
+	return " (an image with no other name)"
 }
 
 // samePlatform compares os/arch; the daemon's inspect does not say the

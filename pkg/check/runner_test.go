@@ -45,7 +45,7 @@ func TestMultiTag(t *testing.T) {
 		{"one of two tags", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app}, Fail,
 			[]string{"cloudcorp/my-app:latest points at my-app:v1", "cloudcorp/my-app:1.0.0 does not exist"}},
 		{"tag on another image", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": other, "cloudcorp/my-app:1.0.0": app}, Fail,
-			[]string{"cloudcorp/my-app:latest points at 4f1c00000000, not at my-app:v1 (9a2e00000000) — retag it: docker tag my-app:v1 cloudcorp/my-app:latest",
+			[]string{"cloudcorp/my-app:latest points at 4f1c00000000 (an image with no other name), not at my-app:v1 (9a2e00000000) — retag it: docker tag my-app:v1 cloudcorp/my-app:latest",
 				"points at my-app:v1"}},
 		{"both tags", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app, "cloudcorp/my-app:1.0.0": app}, Pass,
 			[]string{"points at my-app:v1 (9a2e00000000)", "points at my-app:v1"}},

@@ -210,12 +210,12 @@ func TestZone7Export(t *testing.T) {
 		says   string
 	}
 	tests := []exportCase{
-		{"no archive", func(t *testing.T) { os.Remove(path) }, "fail", "my-app.tar not found in " + z.dir},
+		{"no archive", func(t *testing.T) { os.Remove(path) }, "fail", "my-app.tar is not in " + z.dir},
 		{"saved by the daemon", func(t *testing.T) { copyFile(t, good, path) }, "pass", "the daemon's image"},
 		{"gzip-compressed", func(t *testing.T) { testlab.Gzip(t, good, path) }, "pass", "the daemon's image"},
 		{"Docker 25+ layout", func(t *testing.T) { testlab.Docker25Layout(t, good, path) }, "pass", "the daemon's image"},
-		{"truncated", func(t *testing.T) { copyFile(t, good, path); truncate(t, path, 0.6) }, "fail", "is not a valid docker save archive"},
-		{"one byte of a layer changed", func(t *testing.T) { copyFile(t, good, path); flipLayerByte(t, path, "my-app v1") }, "fail", "is not a valid docker save archive"},
+		{"truncated", func(t *testing.T) { copyFile(t, good, path); truncate(t, path, 0.6) }, "fail", "my-app.tar is incomplete"},
+		{"one byte of a layer changed", func(t *testing.T) { copyFile(t, good, path); flipLayerByte(t, path, "my-app v1") }, "fail", "my-app.tar is damaged"},
 		{"another image under the right tag", func(t *testing.T) {
 			z.lab.Build(z.lab.Name("impostor:v1"), "not my app")
 			z.lab.Tag(z.lab.Name("impostor:v1"), z.image) // the tag moves to the impostor…

@@ -110,6 +110,7 @@ func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
 func TestOutputsToFiles(t *testing.T) {
 	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+	e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]"))) // near misses of nginx
 	f, out, _ := newFactory(e, "", false)
 	dir := t.TempDir()
 
@@ -279,6 +280,7 @@ func TestMinScore(t *testing.T) {
 	}{{"0", cmdutil.ExitOK}, {"1", cmdutil.ExitFailed}} {
 		e := fakeengine.Start(t, fakeengine.Docker2010)
 		e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+		e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]"))) // near misses of nginx
 		f, _, _ := newFactory(e, "", false)
 		err := runCheck(t, f, "zone7", "digest", "-o", "json", "--min-score", tt.min)
 		if got := cmdutil.ExitCode(err); got != tt.want {
@@ -292,6 +294,7 @@ func TestMinScore(t *testing.T) {
 func TestClassFromHostsFile(t *testing.T) {
 	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+	e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]")))
 	f, out, _ := newFactory(e, "", false)
 	open := f.OpenDaemon
 	f.OpenDaemon = func(o dockerstate.Options) (*dockerstate.Daemon, error) {
@@ -331,6 +334,7 @@ func TestWaitUntilItPasses(t *testing.T) {
 		e.Register("GET", "/images/cloudcorp/my-app:latest/json", img)
 	}
 	e.Register("GET", "/images/cloudcorp/my-app:1.0.0/json", fakeengine.Error(http.StatusNotFound, "No such image: cloudcorp/my-app:1.0.0"))
+	e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]"))) // near misses, looked for once
 	e.Register("GET", "/images/cloudcorp/my-app:1.0.0/json", img)
 	f, out, _ := newFactory(e, "", false)
 	if err := runCheck(t, f, "zone7", "multi-tag", "--wait", "30s", "-o", "json"); err != nil {

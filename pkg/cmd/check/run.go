@@ -13,6 +13,7 @@ import (
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/progress"
 	"github.com/academy-dev/academy/pkg/report"
 )
 
@@ -75,6 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	progress.RecordCheck(opts.IO.ErrOut, res)
 	return verdict(res, opts, daemon.Host())
 }
 

@@ -7,6 +7,9 @@ import (
 	"github.com/academy-dev/academy/pkg/cmd/doctor"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
 	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
+	"github.com/academy-dev/academy/pkg/cmd/hint"
+	"github.com/academy-dev/academy/pkg/cmd/missions"
+	"github.com/academy-dev/academy/pkg/cmd/show"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
@@ -28,6 +31,9 @@ of a lesson ("mission") hold, and says exactly why not.`,
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
 		doctor.NewCmdDoctor(f, nil),
+		missions.NewCmdMissions(f, nil),
+		show.NewCmdShow(f, nil),
+		hint.NewCmdHint(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
 		missioncmd.NewCmdMission(f),
 		version.NewCmdVersion(f.IOStreams),

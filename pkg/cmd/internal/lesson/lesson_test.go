@@ -1,0 +1,173 @@
+package lesson
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/missions"
+	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+func TestWrap(t *testing.T) {
+	briefing := "Practice release management: give your image the tags a release needs,\n" +
+		"read the immutable digest of an image.\n\nSteps:\n- tag cloudcorp/my-app:1.0.0 and cloudcorp/my-app:latest, both\n- save it\n"
+	tests := []struct {
+		name, text string
+		width      int
+		indent     string
+		want       string
+	}{
+		{"refilled to the width", briefing, 40, "",
+			"Practice release management: give your\nimage the tags a release needs, read the\nimmutable digest of an image.\n\nSteps:\n" +
+				"- tag cloudcorp/my-app:1.0.0 and\n  cloudcorp/my-app:latest, both\n- save it"},
+		{"as written without a width", briefing, 0, "", strings.TrimSpace(briefing)},
+		{"indented", "one two three four five six seven eight", 30, "          ", "one two three four\n          five six seven eight"},
+		{"a long word stays whole", "run docker-inspect-with-a-very-long-name now", 12, "", "run\ndocker-inspect-with-a-very-long-name\nnow"},
+		{"names are not broken at their dash", "tag it as cloudcorp/my-app:latest", 20, "", "tag it as\ncloudcorp/my-app:latest"},
+		{"control characters replaced", "a \x1b[2Jb", 0, "", "a \ufffd[2Jb"},
+		{"wide terminals get lines a person can follow", strings.Repeat("word ", 40), 200, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Wrap(tt.text, tt.width, tt.indent)
+			if tt.want == "" {
+				for _, l := range strings.Split(got, "\n") {
+					if TextWidth(l) > proseWidth {
+						t.Errorf("line of %d columns: %q", TextWidth(l), l)
+					}
+				}
+				return
+			}
+			if got != tt.want {
+				t.Errorf("Wrap =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCommandIsNeverBrokenInside(t *testing.T) {
+	solution := "docker tag my-app:v1 cloudcorp/my-app:latest && docker tag my-app:v1 cloudcorp/my-app:1.0.0"
+	tests := []struct {
+		name, cmd string
+		width     int
+		want      string
+	}{
+		{"fits", solution, 120, "  " + solution},
+		{"split after &&, where the shell reads on", solution, 60,
+			"  docker tag my-app:v1 cloudcorp/my-app:latest &&\n    docker tag my-app:v1 cloudcorp/my-app:1.0.0"},
+		{"no && to split at: whole", "docker inspect --format='{{index .RepoDigests 0}}' nginx", 30,
+			"  docker inspect --format='{{index .RepoDigests 0}}' nginx"},
+		{"&& inside quotes is not a split", "echo 'a && b' && docker images", 20, "  echo 'a && b' &&\n    docker images"},
+		{"no width", solution, 0, "  " + solution},
+	}
+	for _, tt := range tests {
+		if got := Command(tt.cmd, tt.width, "  "); got != tt.want {
+			t.Errorf("%s:\n got  %q\n want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNextKeepsTheCommandWhole(t *testing.T) {
+	if got := Next("3 hints:", "academy hint zone7 multi-tag", 80, "  "); got != "3 hints: academy hint zone7 multi-tag" {
+		t.Errorf("fits: %q", got)
+	}
+	if got := Next("3 hints and the solution:", "academy hint zone7 multi-tag", 40, "  "); got != "3 hints and the solution:\n  academy hint zone7 multi-tag" {
+		t.Errorf("narrow: %q", got)
+	}
+}
+
+func TestTruncateAndPad(t *testing.T) {
+	title := "Zone 7: Global Distribution — The Release Manager"
+	if got := Truncate(title, 20); got != "Zone 7: Global Dist…" || TextWidth(got) != 20 {
+		t.Errorf("Truncate = %q (%d columns)", got, TextWidth(got))
+	}
+	if got := Truncate(title, 0); got != title {
+		t.Errorf("no width cut the title: %q", got)
+	}
+	if got := Pad("日本", 6); got != "日本  " {
+		t.Errorf("Pad counts columns, not bytes: %q", got)
+	}
+}
+
+func TestWidth(t *testing.T) {
+	tests := []struct {
+		tty     bool
+		columns string
+		want    int
+	}{
+		{false, "100", 0},
+		{true, "100", 100},
+		{true, "", 80},
+		{true, "10", minWidth},
+		{true, "100000", maxWidth},
+		{true, "x", 80},
+	}
+	for _, tt := range tests {
+		t.Setenv("COLUMNS", tt.columns)
+		if got := Width(&cmdutil.IOStreams{Out: &bytes.Buffer{}, OutTTY: tt.tty}); got != tt.want {
+			t.Errorf("tty %v, COLUMNS=%q: Width = %d, want %d", tt.tty, tt.columns, got, tt.want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	known := []string{"multi-tag", "digest", "export"}
+	tests := []struct{ name, want string }{
+		{"mult-tag", "multi-tag"},
+		{"multitag", "multi-tag"},
+		{"Digest", "digest"},
+		{"exprot", "export"},
+		{"dig", "digest"}, // a prefix
+		{"zzz", ""},
+		{"images", ""},
+		{strings.Repeat("x", 200), ""},
+	}
+	for _, tt := range tests {
+		if got := Suggest(tt.name, known); got != tt.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		id   string
+		vars map[string]string
+		dirs []string
+		want string // "" for found
+	}{
+		{"found, variables expanded", "zone7", map[string]string{"image": "shop:v2"}, nil, ""},
+		{"a typo", "zone8", nil, nil, `unknown mission "zone8" — did you mean zone7? (missions: zone7)`},
+		{"unknown", "kubernetes", nil, nil, `unknown mission "kubernetes" (missions: zone7)`},
+		{"a variable's typo", "zone7", map[string]string{"imgae": "x"}, nil, `mission zone7 has no variable "imgae" — did you mean image?`},
+		{"a missing folder", "zone7", nil, []string{filepath.Join(dir, "nope")}, "mission folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Find(mission.NewCatalog(missions.FS, tt.dirs...), tt.id, tt.vars)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(m.Objectives[2].Solution, "shop:v2") {
+					t.Errorf("--var not applied: %q", m.Objectives[2].Solution)
+				}
+				return
+			}
+			var usage *cmdutil.UsageError
+			if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+				t.Errorf("err = %v, want a usage error saying %q", err, tt.want)
+			}
+		})
+	}
+	m, _ := Find(mission.NewCatalog(missions.FS), "zone7", nil)
+	if _, err := Objective(m, "mult-tag"); err == nil || !strings.Contains(err.Error(), `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (objectives: multi-tag, digest, export)`) {
+		t.Errorf("unknown objective: %v", err)
+	}
+}

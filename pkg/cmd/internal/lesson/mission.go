@@ -1,0 +1,120 @@
+package lesson
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+
+	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+// Find loads the mission id from the catalog and expands its variables,
+// overrides from --var first. A mistake — a missing --missions folder, an
+// unknown mission, an unknown variable — is a usage error that names what
+// exists and, for a typo, what was likely meant.
+func Find(catalog *mission.Catalog, id string, vars map[string]string) (*mission.Mission, error) {
+	if err := catalog.CheckDirs(); err != nil {
+		return nil, &cmdutil.UsageError{Err: err}
+	}
+	m, err := catalog.Find(id)
+	var nf *mission.NotFoundError
+	if errors.As(err, &nf) {
+		return nil, unknown("unknown mission", id, nf.Known, "missions", "academy missions lists them")
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, err := m.Expand(vars)
+	var uv *mission.UnknownVarError
+	if errors.As(err, &uv) {
+		if s := Suggest(uv.Name, uv.Known); s != "" {
+			return nil, cmdutil.Usagef("mission %s has no variable %q — did you mean %s? (it has: %s)", uv.Mission, uv.Name, s, strings.Join(uv.Known, ", "))
+		}
+		return nil, &cmdutil.UsageError{Err: err}
+	}
+	return x, err
+}
+
+// Objective returns the objective id of m, or a usage error naming those
+// that exist.
+func Objective(m *mission.Mission, id string) (*mission.Objective, error) {
+	if o, ok := m.Objective(id); ok {
+		return o, nil
+	}
+	return nil, unknown("mission "+m.ID+" has no objective", id, m.ObjectiveIDs(), "objectives", "academy show "+m.ID+" lists them")
+}
+
+// unknown is the usage error for a name that is not among known: "unknown
+// mission "zone8" — did you mean zone7? (missions: zone7)".
+func unknown(what, name string, known []string, kinds, where string) error {
+	msg := fmt.Sprintf("%s %q", what, name)
+	if s := Suggest(name, known); s != "" {
+		msg += " — did you mean " + s + "?"
+	}
+	switch {
+	case len(known) == 0:
+		msg += " (there are no " + kinds + ")"
+	case len(known) <= 8:
+		msg += " (" + kinds + ": " + strings.Join(known, ", ") + ")"
+	default:
+		msg += " (" + where + ")"
+	}
+	return &cmdutil.UsageError{Err: errors.New(msg)}
+}
+
+// Suggest returns the name among known closest to name, when it is close
+// enough to be a typo; "" otherwise. Only the first 1000 names of a
+// bounded length are compared.
+func Suggest(name string, known []string) string {
+	if len(name) > 128 {
+		return ""
+	}
+	limit := 1 // the most edits a typo is taken to be
+	switch {
+	case len(name) >= 9:
+		limit = 3
+	case len(name) >= 4:
+		limit = 2
+	}
+	best, bestDist := "", limit+1
+	for _, k := range known[:min(len(known), 1000)] {
+		if len(k) > 128 || k == name {
+			continue
+		}
+		d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(k))
+		if strings.HasPrefix(k, name) && len(name) >= 3 {
+			d = min(d, 1) // zone → zone7
+		}
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// ParseVars reads repeated --var KEY=VALUE flags.
+func ParseVars(values []string) (map[string]string, error) {
+	vars := make(map[string]string, len(values))
+	for _, v := range values {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, cmdutil.Usagef("--var %q: expected KEY=VALUE", v)
+		}
+		vars[k] = val
+	}
+	return vars, nil
+}
+
+// Hints are the objective's hints that say something, in order.
+func Hints(o *mission.Objective) []string {
+	var hints []string
+	for _, h := range o.Hints {
+		if strings.TrimSpace(h) != "" {
+			hints = append(hints, h)
+		}
+	}
+	return hints
+}

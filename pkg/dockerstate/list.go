@@ -1,0 +1,50 @@
+package dockerstate
+
+import (
+	"context"
+
+	"github.com/moby/moby/client"
+)
+
+// Bounds on what Images returns: a learner's daemon holds tens of images,
+// a busy build host thousands; past these, the rest are not considered.
+const (
+	// MaxListedImages caps the images Images returns.
+	MaxListedImages = 5000
+	// MaxListedTags caps the tags Images returns, all images together.
+	MaxListedTags = 20000
+)
+
+// ImageSummary is one image of the daemon's list: its ID and its names.
+type ImageSummary struct {
+	ID       string
+	RepoTags []string // as the daemon prints them: nginx:latest, or docker.io/library/nginx:latest
+}
+
+// Images lists the daemon's tagged images, as `docker images` does (GET
+// /images/json, dangling images left out), at most MaxListedImages images
+// and MaxListedTags tags in all. It only reads.
+func (d *Daemon) Images(ctx context.Context) ([]ImageSummary, error) {
+	if err := d.negotiate(ctx); err != nil {
+		return nil, err
+	}
+	var res client.ImageListResult
+	err := d.request(ctx, func(ctx context.Context) (err error) {
+		res, err = d.api.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("dangling", "false")})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ImageSummary, 0, min(len(res.Items), MaxListedImages))
+	tags := 0
+	for _, img := range res.Items {
+		if len(out) == MaxListedImages || tags == MaxListedTags {
+			break
+		}
+		names := img.RepoTags[:min(len(img.RepoTags), MaxListedTags-tags)]
+		tags += len(names)
+		out = append(out, ImageSummary{ID: img.ID, RepoTags: append([]string(nil), names...)})
+	}
+	return out, nil
+}
