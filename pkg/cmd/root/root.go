@@ -6,6 +6,8 @@ import (
 	"github.com/academy-dev/academy/pkg/cmd/archive"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
 	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
+	"github.com/academy-dev/academy/pkg/cmd/reset"
+	"github.com/academy-dev/academy/pkg/cmd/setup"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
@@ -28,6 +30,8 @@ of a lesson ("mission") hold, and says exactly why not.`,
 		checkcmd.NewCmdCheck(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
 		missioncmd.NewCmdMission(f),
+		setup.NewCmdSetup(f, nil),
+		reset.NewCmdReset(f, nil),
 		version.NewCmdVersion(f.IOStreams),
 	)
 	return cmd
