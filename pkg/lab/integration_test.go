@@ -204,8 +204,8 @@ func TestResetRemovesExactlyWhatItListed(t *testing.T) {
 	id := res.Images[0].ID
 	l.Tag(app, repo+":latest")
 	l.Tag(app, repo+":1.0.0")
-	l.Tag(app, l.Name("keep:v1"))      // another tag of the same image
-	l.Tag(app, repo+":0.9")            // a tag of the repo the mission does not name
+	l.Tag(app, l.Name("keep:v1")) // another tag of the same image
+	l.Tag(app, repo+":0.9")       // a tag of the repo the mission does not name
 	other := l.Build(l.Name("other:v1"), "another image")
 	dir := t.TempDir()
 	l.Save(filepath.Join(dir, "my-app.tar"), app)

@@ -25,11 +25,16 @@ type LabFlags struct {
 
 // Bind declares the flags on cmd.
 func (l *LabFlags) Bind(cmd *cobra.Command) {
+	l.BindDaemon(cmd)
+	cmd.Flags().StringArrayVar(&l.vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable), as for academy check")
+}
+
+// BindDaemon declares the flags that say which daemon, and no --var.
+func (l *LabFlags) BindDaemon(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVarP(&l.Host, "host", "H", "", "Docker endpoint `URL`: unix://, tcp:// or ssh:// (default: as the docker CLI: DOCKER_HOST, contexts, the platform's socket)")
 	fl.StringVar(&l.Context, "context", "", "the docker CLI context `NAME` to use (as docker --context)")
 	fl.DurationVar(&l.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
-	fl.StringArrayVar(&l.vars, "var", nil, "override a mission variable, `KEY=VALUE` (repeatable), as for academy check")
 }
 
 // Parse validates the flags once cobra has read them.
