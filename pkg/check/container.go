@@ -129,6 +129,7 @@ func (s *containerSpec) checkImage(ctx context.Context, lab *Lab, out Outcome, c
 	// The ID agrees. An image academy made under another name and then
 	// retagged as ref still says what it was made as.
 	if made := want.Labels[BuiltinLabel]; made != "" && !hasName([]string{made}, ref) {
+		out.Expected, out.Actual = "academy's image made as "+ref, "academy's image made as "+made
 		return out.fail("%s runs %s, which is academy's image of %s retagged as %s — run the real %s: docker rm -f %s, then %s",
 			name, short(c.ImageID), made, ref, ref, name, run), true
 	}

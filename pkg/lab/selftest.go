@@ -222,7 +222,7 @@ func (p *Prepared) Run(ctx context.Context, d TestDaemon, w TestWriter, opts Tes
 	for _, o := range fresh.Objectives {
 		switch o.Status {
 		case check.Fail:
-			fmt.Fprintf(out, "  ✓ %s fails: %s\n", clean(o.ID), clean(firstMessage(o, check.Fail)))
+			fmt.Fprintf(out, "  ✓ %s fails\n      %s\n", clean(o.ID), clean(firstMessage(o, check.Fail)))
 		case check.Pass:
 			fmt.Fprintf(out, "  ✗ %s passes on a fresh lab\n", clean(o.ID))
 			res.Problems = append(res.Problems, Problem{o.ID, "passes on a fresh lab, before its solution: its checks do not tell a learner who did nothing from one who did it"})
@@ -257,7 +257,7 @@ func (p *Prepared) Run(ctx context.Context, d TestDaemon, w TestWriter, opts Tes
 			fmt.Fprintln(out, "    ✓ passes")
 		} else {
 			msg := firstMessage(r, r.Status)
-			fmt.Fprintf(out, "    ✗ still fails: %s\n", clean(msg))
+			fmt.Fprintf(out, "    ✗ still fails\n      %s\n", clean(msg))
 			res.Problems = append(res.Problems, Problem{o.ID, "fails after its solution: " + msg})
 		}
 	}
@@ -272,7 +272,7 @@ func (p *Prepared) Run(ctx context.Context, d TestDaemon, w TestWriter, opts Tes
 		if o.Status != check.Pass {
 			together = false
 			msg := firstMessage(o, o.Status)
-			fmt.Fprintf(out, "  ✗ %s no longer passes: %s\n", clean(o.ID), clean(msg))
+			fmt.Fprintf(out, "  ✗ %s no longer passes\n      %s\n", clean(o.ID), clean(msg))
 			res.Problems = append(res.Problems, Problem{o.ID, "no longer passes once every solution has run (a later solution undoes it): " + msg})
 		}
 	}
