@@ -3,6 +3,8 @@ package lab
 import (
 	"strings"
 	"testing"
+
+	"github.com/academy-dev/academy/pkg/dockerstate"
 )
 
 func TestParseSolution(t *testing.T) {
@@ -67,5 +69,20 @@ func TestCommandString(t *testing.T) {
 	c := Command{Args: []string{"docker", "inspect", "--format={{index .RepoDigests 0}}", "nginx"}}
 	if got := c.String(); got != "docker inspect '--format={{index .RepoDigests 0}}' nginx" {
 		t.Errorf("String() = %s", got)
+	}
+}
+
+// The docker CLI is pointed at the daemon academy resolved: a named context
+// by --context, anything else by DOCKER_HOST, with no stray DOCKER_HOST or
+// DOCKER_CONTEXT left to override it.
+func TestCLIFor(t *testing.T) {
+	env := []string{"PATH=/bin", "DOCKER_HOST=tcp://elsewhere:2375", "DOCKER_CONTEXT=lab", "DOCKER_CERT_PATH=/certs"}
+	byHost := CLIFor("/usr/bin/docker", dockerstate.Target{Host: "unix:///run/docker.sock", Context: dockerstate.DefaultContext}, env)
+	if len(byHost.Args) != 0 || strings.Join(byHost.Env, " ") != "PATH=/bin DOCKER_CERT_PATH=/certs DOCKER_HOST=unix:///run/docker.sock" {
+		t.Errorf("by host: %+v", byHost)
+	}
+	byContext := CLIFor("/usr/bin/docker", dockerstate.Target{Host: "ssh://lab", Context: "lab"}, env)
+	if strings.Join(byContext.Args, " ") != "--context lab" || strings.Contains(strings.Join(byContext.Env, " "), "DOCKER_HOST") {
+		t.Errorf("by context: %+v", byContext)
 	}
 }

@@ -56,6 +56,10 @@ same daemon. An image a check needs from a registry (a RepoDigest) comes from a
 throwaway registry on 127.0.0.1 that the test starts, so no network is needed
 (the daemon must run on this machine to reach it).
 
+Test runs the mission's solutions: it is an author's tool. Unlike check, which
+only reads, it runs whatever docker commands the mission file says; test a
+mission from a stranger only on a daemon you can spare.
+
 Exit codes: 0 the mission behaves, 1 an objective passes on a fresh lab or
 fails after its solution (each is named), 2 usage error, unknown or invalid
 mission, or a solution that cannot be run, 3 the Docker daemon could not be
