@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/academy-dev/academy/pkg/archive"
 	"github.com/academy-dev/academy/pkg/dockerstate"
@@ -47,39 +44,13 @@ const minReadRate = 50 << 20 // bytes per second
 
 func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	name, want := string(s.Path), string(s.Contains)
-	out := Outcome{Subject: name, Command: "tar -xOf " + name + " manifest.json"}
 	save := fmt.Sprintf("docker save -o %s %s", name, want)
 	if want == "" {
 		save = "docker save -o " + name + " IMAGE"
 	}
-	path := lab.Path(name)
-	// Lstat, then open only a regular file: opening a FIFO would wait for
-	// a writer that never comes.
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return missingArchive(out, lab.Dir(), name, save)
-	case err != nil:
-		return out.fail("cannot read %s: %v", name, err)
-	case fi.IsDir():
-		return out.fail("%s is a folder, not a docker save archive — %s", name, save)
-	case !fi.Mode().IsRegular():
-		return out.fail("%s is not a regular file (%s) — %s", name, fi.Mode().Type(), save)
-	}
-	ctx, cancel := context.WithTimeout(ctx, lab.FileTimeout()+time.Duration(fi.Size()/minReadRate)*time.Second)
-	defer cancel()
-	rep, err := archive.VerifyFile(ctx, path, archive.Options{})
-	var invalid *archive.InvalidError
-	switch {
-	case errors.As(err, &invalid):
-		return out.fail("%s", invalidArchive(name, save, invalid.Reason))
-	case errors.Is(err, context.DeadlineExceeded):
-		return out.fail("reading %s took longer than %s — is it on a slow disk? raise --timeout", name, lab.FileTimeout())
-	case err != nil:
-		if errors.Is(err, context.Canceled) {
-			return Outcome{Subject: name, Status: Error, Message: err.Error()}
-		}
-		return out.fail("cannot read %s: %v", name, err)
+	rep, out, ok := readArchive(ctx, lab, name, save)
+	if !ok {
+		return out
 	}
 	if want == "" {
 		return out.pass("%s is a valid %s archive", name, rep.Format)

@@ -15,10 +15,13 @@ const (
 	MaxListedTags = 20000
 )
 
-// ImageSummary is one image of the daemon's list: its ID and its names.
+// ImageSummary is one image of the daemon's list: its ID, its names and
+// labels.
 type ImageSummary struct {
-	ID       string
-	RepoTags []string // as the daemon prints them: nginx:latest, or docker.io/library/nginx:latest
+	ID          string
+	RepoTags    []string // as the daemon prints them: nginx:latest, or docker.io/library/nginx:latest
+	RepoDigests []string
+	Labels      map[string]string
 }
 
 // Images lists the daemon's tagged images, as `docker images` does (GET
@@ -42,9 +45,20 @@ func (d *Daemon) Images(ctx context.Context) ([]ImageSummary, error) {
 		if len(out) == MaxListedImages || tags == MaxListedTags {
 			break
 		}
-		names := img.RepoTags[:min(len(img.RepoTags), MaxListedTags-tags)]
+		var names []string
+		for _, t := range img.RepoTags[:min(len(img.RepoTags), MaxListedTags-tags)] {
+			if t != "<none>:<none>" { // API 1.41's placeholder
+				names = append(names, t)
+			}
+		}
 		tags += len(names)
-		out = append(out, ImageSummary{ID: img.ID, RepoTags: append([]string(nil), names...)})
+		var digests []string
+		for _, d := range img.RepoDigests {
+			if d != "<none>@<none>" {
+				digests = append(digests, d)
+			}
+		}
+		out = append(out, ImageSummary{ID: img.ID, RepoTags: names, RepoDigests: digests, Labels: img.Labels})
 	}
 	return out, nil
 }

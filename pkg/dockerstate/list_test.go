@@ -35,7 +35,7 @@ func TestImagesOnFakeEngine(t *testing.T) {
 	}
 	want := []ImageSummary{
 		{ID: "sha256:aa", RepoTags: []string{"cloudcorp/myapp:latest", "my-app:v1"}},
-		{ID: "sha256:bb", RepoTags: []string{"docker.io/library/nginx:latest"}},
+		{ID: "sha256:bb", RepoTags: []string{"docker.io/library/nginx:latest"}, RepoDigests: []string{"docker.io/library/nginx@sha256:cc"}},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Images = %+v, want %+v", got, want)

@@ -10,6 +10,8 @@ import (
 	"github.com/academy-dev/academy/pkg/cmd/hint"
 	"github.com/academy-dev/academy/pkg/cmd/missions"
 	"github.com/academy-dev/academy/pkg/cmd/show"
+	"github.com/academy-dev/academy/pkg/cmd/reset"
+	"github.com/academy-dev/academy/pkg/cmd/setup"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
@@ -36,6 +38,8 @@ of a lesson ("mission") hold, and says exactly why not.`,
 		hint.NewCmdHint(f, nil),
 		archive.NewCmdArchive(f.IOStreams),
 		missioncmd.NewCmdMission(f),
+		setup.NewCmdSetup(f, nil),
+		reset.NewCmdReset(f, nil),
 		version.NewCmdVersion(f.IOStreams),
 	)
 	return cmd

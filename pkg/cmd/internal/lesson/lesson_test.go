@@ -143,8 +143,8 @@ func TestFind(t *testing.T) {
 		want string // "" for found
 	}{
 		{"found, variables expanded", "zone7", map[string]string{"image": "shop:v2"}, nil, ""},
-		{"a typo", "zone8", nil, nil, `unknown mission "zone8" — did you mean zone7? (missions: zone7)`},
-		{"unknown", "kubernetes", nil, nil, `unknown mission "kubernetes" (missions: zone7)`},
+		{"a typo", "zone8", nil, nil, `unknown mission "zone8" — did you mean zone7? (missions: zone7, zone7-airgap, zone7-rollback)`},
+		{"unknown", "kubernetes", nil, nil, `unknown mission "kubernetes" (missions: zone7, zone7-airgap, zone7-rollback)`},
 		{"a variable's typo", "zone7", map[string]string{"imgae": "x"}, nil, `mission zone7 has no variable "imgae" — did you mean image?`},
 		{"a missing folder", "zone7", nil, []string{filepath.Join(dir, "nope")}, "mission folder"},
 	}

@@ -1,0 +1,188 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+func init() {
+	register(Kind{
+		Name:    "container",
+		Summary: "a container exists under a name (or does not), is running, runs a given image (by image ID), and has not restarted more than a number of times",
+		New:     func() Spec { return &containerSpec{} },
+	})
+}
+
+// ContainerReader inspects containers by name.
+type ContainerReader interface {
+	Container(ctx context.Context, nameOrID string) (dockerstate.Container, error)
+}
+
+// BuiltinLabel is the label academy's builtin images carry: the name the
+// image was made under. A builtin image retagged under another name says
+// so.
+const BuiltinLabel = "dev.academy.builtin"
+
+// containerSpec expects a container under Name and, optionally, more of it.
+type containerSpec struct {
+	// Name is the container's name, as docker run --name gives it.
+	Name mission.ContainerName `yaml:"name" check:"required"`
+	// Running: the container must be running.
+	Running bool `yaml:"running"`
+	// Image: the container must run the image this name has now, compared
+	// by image ID.
+	Image mission.ImageRef `yaml:"image"`
+	// MaxRestarts: the container must have restarted at most this many
+	// times (0: never).
+	MaxRestarts int `yaml:"maxRestarts"`
+	// Absent: no container may have the name.
+	Absent bool `yaml:"absent"`
+
+	restartsGiven bool // maxRestarts was written: 0 is a limit, not unset
+}
+
+func (s *containerSpec) Validate(c *mission.Check) error {
+	s.restartsGiven = c.Has("maxRestarts")
+	if s.Absent && (s.Running || s.Image != "" || s.restartsGiven) {
+		return c.Errorf("absent", "absent: a container that must not exist can have nothing else checked")
+	}
+	if s.MaxRestarts < 0 {
+		return c.Errorf("maxRestarts", "maxRestarts must be 0 or more")
+	}
+	return nil
+}
+
+func (s *containerSpec) Check(ctx context.Context, lab *Lab) Outcome {
+	name := strings.TrimPrefix(string(s.Name), "/")
+	out := Outcome{Subject: name, Command: fmt.Sprintf("docker inspect --format '{{.Image}} {{.State.Status}} {{.RestartCount}}' %s", name)}
+	r, ok := lab.shared.daemon.(ContainerReader)
+	if !ok {
+		return daemonFailure(name, errNoReader)
+	}
+	c, err := r.Container(ctx, name)
+	missing := errors.Is(err, dockerstate.ErrNotFound)
+	if err != nil && !missing {
+		return daemonFailure(name, err)
+	}
+	// docker inspect also finds a container by an ID prefix: a name must
+	// be the container's name.
+	if !missing && c.Name != name {
+		missing = true
+	}
+	if s.Absent {
+		if missing {
+			return out.pass("no container is named %s", name)
+		}
+		out.Actual = c.Status
+		return out.fail("%s still exists (%s) — remove it: docker rm -f %s", name, c.Status, name)
+	}
+	run := s.runCommand(name)
+	if missing {
+		out.Expected = "a container named " + name
+		return out.fail("no container is named %s — start one: %s", name, run)
+	}
+	if s.Image != "" {
+		if o, done := s.checkImage(ctx, lab, out, c, name, run); done {
+			return o
+		}
+	}
+	if s.Running && !c.Running {
+		out.Expected, out.Actual = "running", c.Status
+		return out.fail("%s is %s, not running — start it: docker start %s (docker logs %s says why it stopped)", name, c.Status, name, name)
+	}
+	if s.restartsGiven && c.RestartCount > s.MaxRestarts {
+		out.Expected, out.Actual = fmt.Sprintf("at most %d restarts", s.MaxRestarts), fmt.Sprint(c.RestartCount)
+		return out.fail("%s has restarted %d %s (at most %d allowed): it keeps crashing — docker logs %s says why",
+			name, c.RestartCount, plural(c.RestartCount, "time", "times"), s.MaxRestarts, name)
+	}
+	switch {
+	case s.Image != "":
+		return out.pass("%s runs %s (%s)%s", name, s.Image, short(c.ImageID), s.state(c))
+	case s.Running:
+		return out.pass("%s is running", name)
+	}
+	return out.pass("%s exists (%s)", name, c.Status)
+}
+
+// checkImage compares the image the container runs with the one Image
+// names now, by ID; done is false when they agree.
+func (s *containerSpec) checkImage(ctx context.Context, lab *Lab, out Outcome, c dockerstate.Container, name, run string) (Outcome, bool) {
+	ref := string(s.Image)
+	want, err := lab.Image(ctx, ref)
+	switch {
+	case errors.Is(err, dockerstate.ErrNotFound):
+		out.Expected = ref
+		return out.fail("%s does not exist, so %s cannot run it — build, pull or load %s first", ref, name, ref), true
+	case err != nil:
+		return daemonFailure(ref, err), true
+	}
+	out.Expected, out.Actual = want.ID, withAlgorithm(c.ImageID)
+	if out.Actual != want.ID {
+		return out.fail("%s runs %s%s, not %s (%s) — replace it: docker rm -f %s, then %s",
+			name, short(c.ImageID), s.otherImage(ctx, lab, c, ref), ref, short(want.ID), name, run), true
+	}
+	// The ID agrees. An image academy made under another name and then
+	// retagged as ref still says what it was made as.
+	if made := want.Labels[BuiltinLabel]; made != "" && !hasName([]string{made}, ref) {
+		out.Expected, out.Actual = "academy's image made as "+ref, "academy's image made as "+made
+		return out.fail("%s runs %s, which is academy's image of %s retagged as %s — run the real %s: docker rm -f %s, then %s",
+			name, short(c.ImageID), made, ref, ref, name, run), true
+	}
+	return out, false
+}
+
+// otherImage names the image a container runs, as the learner knows it:
+// " (cloudcorp/my-app:v1.3.0)".
+func (s *containerSpec) otherImage(ctx context.Context, lab *Lab, c dockerstate.Container, ref string) string {
+	if r, ok := lab.shared.daemon.(ImageReader); ok {
+		if img, err := r.Image(ctx, withAlgorithm(c.ImageID)); err == nil {
+			f, _ := formsOf(ref)
+			for _, t := range img.RepoTags {
+				if t != f.full && t != f.familiar {
+					return " (" + familiar(t) + ")"
+				}
+			}
+		}
+	}
+	if c.Image != "" && !strings.HasPrefix(c.Image, "sha256:") {
+		return " (started from " + familiar(c.Image) + ")"
+	}
+	return ""
+}
+
+func (s *containerSpec) state(c dockerstate.Container) string {
+	if c.Running {
+		return ""
+	}
+	return ", " + c.Status
+}
+
+// runCommand is how the learner makes the container the spec expects.
+func (s *containerSpec) runCommand(name string) string {
+	img := string(s.Image)
+	if img == "" {
+		img = "IMAGE"
+	}
+	return fmt.Sprintf("docker run -d --name %s %s", name, img)
+}
+
+// withAlgorithm writes an image ID as sha256:…, as Docker does; Podman
+// may give the bare hex.
+func withAlgorithm(id string) string {
+	if id != "" && !strings.Contains(id, ":") {
+		return "sha256:" + id
+	}
+	return id
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

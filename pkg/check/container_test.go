@@ -1,0 +1,175 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/pkg/dockerstate"
+)
+
+// containerDaemon is a fakeDaemon that also has containers, by name.
+type containerDaemon struct {
+	*fakeDaemon
+	containers map[string]dockerstate.Container
+	byID       map[string]dockerstate.Image // images found by their ID
+}
+
+func (f *containerDaemon) Container(_ context.Context, name string) (dockerstate.Container, error) {
+	c, ok := f.containers[name]
+	if !ok {
+		return dockerstate.Container{}, fmt.Errorf("container %s: %w", name, dockerstate.ErrNotFound)
+	}
+	return c, nil
+}
+
+func (f *containerDaemon) Image(ctx context.Context, ref string) (dockerstate.Image, error) {
+	if img, ok := f.byID[ref]; ok {
+		return img, nil
+	}
+	return f.fakeDaemon.Image(ctx, ref)
+}
+
+const rollbackMission = `apiVersion: academy/v1
+id: rollback
+title: Roll back
+vars: {good: "cloudcorp/my-app:v1.2.0", name: my-app}
+objectives:
+  - id: rollback
+    title: Run the previous version
+    checks:
+      - container: {name: "{{.name}}", running: true, image: "{{.good}}", maxRestarts: 0}
+  - id: gone
+    title: No old container
+    checks:
+      - container: {name: old-app, absent: true}
+  - id: exists
+    title: A container, in any state
+    checks:
+      - container: {name: "{{.name}}"}
+`
+
+func TestContainer(t *testing.T) {
+	good := image("9a2e", "cloudcorp/my-app:v1.2.0")
+	bad := image("4f1c", "cloudcorp/my-app:v1.3.0")
+	running := func(img dockerstate.Image) dockerstate.Container {
+		return dockerstate.Container{ID: "c0ffee", Name: "my-app", ImageID: img.ID, Image: img.RepoTags[0], Running: true, Status: "running"}
+	}
+	exited := running(good)
+	exited.Running, exited.Status = false, "exited"
+	crashing := running(good)
+	crashing.RestartCount = 3
+	byPrefix := running(good)
+	byPrefix.Name = "something-else"
+	retagged := image("4f1c", "cloudcorp/my-app:v1.2.0", "cloudcorp/my-app:v1.3.0")
+	retagged.Labels = map[string]string{BuiltinLabel: "cloudcorp/my-app:v1.3.0"}
+	builtin := good
+	builtin.Labels = map[string]string{BuiltinLabel: "docker.io/cloudcorp/my-app:v1.2.0"}
+
+	tests := []struct {
+		name      string
+		container *dockerstate.Container
+		v120      dockerstate.Image // what cloudcorp/my-app:v1.2.0 names now
+		status    Status
+		message   string
+	}{
+		{"no container", nil, good, Fail,
+			"no container is named my-app — start one: docker run -d --name my-app cloudcorp/my-app:v1.2.0"},
+		{"found by an ID prefix only", &byPrefix, good, Fail, "no container is named my-app"},
+		{"the broken version", ptr(running(bad)), good, Fail,
+			"my-app runs 4f1c00000000 (cloudcorp/my-app:v1.3.0), not cloudcorp/my-app:v1.2.0 (9a2e00000000) — replace it: docker rm -f my-app, then docker run -d --name my-app cloudcorp/my-app:v1.2.0"},
+		{"the right image, retagged away since", ptr(running(good)), image("77aa", "cloudcorp/my-app:v1.2.0"), Fail,
+			"my-app runs 9a2e00000000 (started from cloudcorp/my-app:v1.2.0), not cloudcorp/my-app:v1.2.0 (77aa00000000)"},
+		{"the broken version retagged as the good one", ptr(running(bad)), retagged, Fail,
+			"academy's image of cloudcorp/my-app:v1.3.0 retagged as cloudcorp/my-app:v1.2.0"},
+		{"stopped", &exited, good, Fail, "my-app is exited, not running — start it: docker start my-app"},
+		{"restarting", &crashing, good, Fail, "my-app has restarted 3 times (at most 0 allowed)"},
+		{"running the right image", ptr(running(good)), good, Pass, "my-app runs cloudcorp/my-app:v1.2.0 (9a2e00000000)"},
+		{"academy's own image, by its qualified label", ptr(running(builtin)), builtin, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := compileWith(t, rollbackMission, nil)
+			assertNoError(t, err)
+			d := &containerDaemon{
+				fakeDaemon: &fakeDaemon{images: map[string]dockerstate.Image{"cloudcorp/my-app:v1.2.0": tt.v120}},
+				containers: map[string]dockerstate.Container{},
+				byID:       map[string]dockerstate.Image{good.ID: good, bad.ID: bad},
+			}
+			if tt.name == "the right image, retagged away since" {
+				d.byID[good.ID] = dockerstate.Image{ID: good.ID} // no name left
+			}
+			if tt.container != nil {
+				d.containers["my-app"] = *tt.container
+			}
+			res, err := (&Runner{Daemon: d}).Run(context.Background(), p, []string{"rollback"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status || !strings.Contains(c.Message, tt.message) {
+				t.Errorf("got %s %q, want %s containing %q", c.Status, c.Message, tt.status, tt.message)
+			}
+			if c.Kind != "container" || c.Subject != "my-app" {
+				t.Errorf("kind, subject = %s, %s", c.Kind, c.Subject)
+			}
+		})
+	}
+}
+
+func TestContainerAbsentAndExists(t *testing.T) {
+	p, err := compileWith(t, rollbackMission, nil)
+	assertNoError(t, err)
+	old := dockerstate.Container{ID: "0ld", Name: "old-app", Status: "exited"}
+	for _, tt := range []struct {
+		name       string
+		containers map[string]dockerstate.Container
+		objective  string
+		status     Status
+		message    string
+	}{
+		{"absent, and it is", nil, "gone", Pass, "no container is named old-app"},
+		{"absent, but it is there", map[string]dockerstate.Container{"old-app": old}, "gone", Fail, "old-app still exists (exited) — remove it: docker rm -f old-app"},
+		{"exists, stopped", map[string]dockerstate.Container{"my-app": {Name: "my-app", Status: "exited"}}, "exists", Pass, "my-app exists (exited)"},
+		{"exists, but not", nil, "exists", Fail, "no container is named my-app — start one: docker run -d --name my-app IMAGE"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &containerDaemon{fakeDaemon: &fakeDaemon{}, containers: tt.containers}
+			res, err := (&Runner{Daemon: d}).Run(context.Background(), p, []string{tt.objective})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status || !strings.Contains(c.Message, tt.message) {
+				t.Errorf("got %s %q, want %s containing %q", c.Status, c.Message, tt.status, tt.message)
+			}
+		})
+	}
+}
+
+func TestContainerRules(t *testing.T) {
+	for _, tt := range []struct{ fields, want string }{
+		{`{name: my-app, absent: true, running: true}`, "absent: a container that must not exist can have nothing else checked"},
+		{`{name: my-app, absent: true, maxRestarts: 0}`, "absent: a container that must not exist"},
+		{`{name: my-app, maxRestarts: -1}`, "maxRestarts must be 0 or more"},
+		{`{name: "my app"}`, "not a valid container name"},
+		{`{running: true}`, "a container check needs name"},
+	} {
+		doc := strings.Replace(greetingMission, `greeting-test: {image: "{{.img}}", file: "{{.file}}", words: "{{.words}} world"}`, "container: "+tt.fields, 1)
+		_, err := compileWith(t, doc, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.fields, err, tt.want)
+		}
+	}
+}
+
+// A daemon that cannot inspect containers is a programming error, shown as
+// a check in error, not a learner's failure.
+func TestContainerWithoutReader(t *testing.T) {
+	p, err := compileWith(t, rollbackMission, nil)
+	assertNoError(t, err)
+	res, err := (&Runner{Daemon: &fakeDaemon{}}).Run(context.Background(), p, []string{"exists"})
+	assertNoError(t, err)
+	if c := res.Objectives[0].Checks[0]; c.Status != Error {
+		t.Errorf("got %s %q, want error", c.Status, c.Message)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,102 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/academy-dev/academy/pkg/archive"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
+)
+
+func init() {
+	register(Kind{
+		Name:    "loaded",
+		Summary: "an image the daemon has under a name is the one a docker save archive in the lab's folder holds: it was loaded from that file",
+		New:     func() Spec { return &loadedSpec{} },
+	})
+}
+
+// loadedSpec expects the daemon's image under Ref to be the one the archive
+// at Path holds under that name: the learner's file and the daemon agree.
+type loadedSpec struct {
+	// Path is the archive loaded from, relative to the lab's folder.
+	Path mission.FileName `yaml:"path" check:"required"`
+	// Ref is the name the image has in the archive and on the daemon.
+	Ref mission.ImageRef `yaml:"ref" check:"required"`
+}
+
+func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
+	name, ref := string(s.Path), string(s.Ref)
+	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s", ref)}
+	load := "docker load -i " + name
+	rep, o, ok := readArchive(ctx, lab, name, "docker save -o "+name+" "+ref)
+	if !ok {
+		o.Subject, o.Command = ref, out.Command
+		return o
+	}
+	img, found := findImage(rep, ref)
+	if !found {
+		out.Expected, out.Actual = ref, joinTags(rep)
+		return out.fail("%s holds %s, not %s — it is not the archive of %s", name, describeTags(rep), ref, ref)
+	}
+	out.Expected = string(img.Config)
+	live, err := lab.Image(ctx, ref)
+	switch {
+	case errors.Is(err, dockerstate.ErrNotFound):
+		return out.fail("%s is not on this daemon — load it: %s", ref, load)
+	case err != nil:
+		return daemonFailure(ref, err)
+	}
+	out.Actual = live.ID
+	// The classic store's ID is the config digest; the containerd store's
+	// the index.json entry's (or the manifest's).
+	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {
+		if d != "" && d == live.ID {
+			out.Expected = d
+			return out.pass("%s is the image %s holds (%s)", ref, name, short(live.ID))
+		}
+	}
+	return out.fail("the daemon's %s is %s, not the image %s holds (%s) — load it: docker rmi %s, then %s",
+		ref, short(live.ID), name, short(string(img.Config)), ref, load)
+}
+
+// readArchive verifies the docker save archive name in the lab's folder.
+// When it cannot be used, ok is false and the outcome says why, ending with
+// make: the command that makes the archive.
+func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive.Report, o Outcome, ok bool) {
+	o = Outcome{Subject: name, Command: "tar -xOf " + name + " manifest.json"}
+	path := lab.Path(name)
+	// Stat, then open only a regular file: opening a FIFO would wait for
+	// a writer that never comes.
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, missingArchive(o, lab.Dir(), name, make), false
+	case err != nil:
+		return nil, o.fail("cannot read %s: %v", name, err), false
+	case fi.IsDir():
+		return nil, o.fail("%s is a folder, not a docker save archive — %s", name, make), false
+	case !fi.Mode().IsRegular():
+		return nil, o.fail("%s is not a regular file (%s) — %s", name, fi.Mode().Type(), make), false
+	}
+	ctx, cancel := context.WithTimeout(ctx, lab.FileTimeout()+time.Duration(fi.Size()/minReadRate)*time.Second)
+	defer cancel()
+	rep, err = archive.VerifyFile(ctx, path, archive.Options{})
+	var invalid *archive.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		return nil, o.fail("%s", invalidArchive(name, make, invalid.Reason)), false
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, o.fail("reading %s took longer than %s — is it on a slow disk? raise --timeout", name, lab.FileTimeout()), false
+	case errors.Is(err, context.Canceled):
+		return nil, Outcome{Subject: name, Status: Error, Message: err.Error()}, false
+	case err != nil:
+		return nil, o.fail("cannot read %s: %v", name, err), false
+	}
+	return rep, o, true
+}

@@ -1,0 +1,122 @@
+package check
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/academy-dev/academy/internal/testlab"
+	"github.com/academy-dev/academy/pkg/archive"
+	"github.com/academy-dev/academy/pkg/dockerstate"
+)
+
+const loadedMission = `apiVersion: academy/v1
+id: airgap
+title: Air gap
+vars: {image: "academy-fixture/app:v1", archive: app.tar}
+objectives:
+  - id: import
+    title: Load the image
+    checks:
+      - loaded: {path: "{{.archive}}", ref: "{{.image}}"}
+`
+
+// The loaded check: the daemon's image under the name is the one the
+// archive holds, by the ID either image store gives it.
+func TestLoaded(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	testlab.Docker25Layout(t, plain, filepath.Join(dir, "app.tar"))
+	rep, err := archive.VerifyFile(context.Background(), filepath.Join(dir, "app.tar"), archive.Options{})
+	assertNoError(t, err)
+	target := string(rep.Images[0].Target)
+	if err := os.WriteFile(filepath.Join(dir, "broken.tar"), []byte("not a tar"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const ref = "academy-fixture/app:v1"
+	named := func(id string) map[string]dockerstate.Image {
+		return map[string]dockerstate.Image{ref: {ID: id, RepoTags: []string{ref}}}
+	}
+	for _, tt := range []struct {
+		name    string
+		vars    map[string]string
+		images  map[string]dockerstate.Image
+		status  Status
+		message string
+	}{
+		{"loaded, classic store", nil, named(fixtureID), Pass, "academy-fixture/app:v1 is the image app.tar holds (461ecf877906)"},
+		{"loaded, containerd store", nil, named(target), Pass, "is the image app.tar holds"},
+		{"not loaded", nil, nil, Fail, "academy-fixture/app:v1 is not on this daemon — load it: docker load -i app.tar"},
+		{"another image under the name", nil, named(id("4f1c")), Fail,
+			"the daemon's academy-fixture/app:v1 is 4f1c00000000, not the image app.tar holds (461ecf877906) — load it: docker rmi academy-fixture/app:v1, then docker load -i app.tar"},
+		{"no archive", map[string]string{"archive": "missing.tar"}, named(fixtureID), Fail,
+			"missing.tar is not in " + dir + " — export it: docker save -o missing.tar academy-fixture/app:v1"},
+		{"not an archive", map[string]string{"archive": "broken.tar"}, named(fixtureID), Fail,
+			"broken.tar is not a docker save archive"},
+		{"an archive of another image", map[string]string{"image": "cloudcorp/other:v1"}, nil, Fail,
+			"app.tar holds academy-fixture/app:v1, not cloudcorp/other:v1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := compileWith(t, loadedMission, tt.vars)
+			assertNoError(t, err)
+			r := &Runner{Daemon: &fakeDaemon{images: tt.images}, Dir: dir}
+			res, err := r.Run(context.Background(), p, nil)
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status || !strings.Contains(c.Message, tt.message) {
+				t.Errorf("got %s %q, want %s containing %q", c.Status, c.Message, tt.status, tt.message)
+			}
+			if c.Kind != "loaded" {
+				t.Errorf("kind = %s", c.Kind)
+			}
+		})
+	}
+}
+
+// What each kind says its objective leaves in the lab, and needs from a
+// registry.
+func TestArtifactsAndPulls(t *testing.T) {
+	p := zone7(t)
+	got, err := p.Artifacts(nil)
+	assertNoError(t, err)
+	want := []Artifact{
+		{ArtifactTag, "cloudcorp/my-app:latest"},
+		{ArtifactTag, "cloudcorp/my-app:1.0.0"},
+		{ArtifactFile, "my-app.tar"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("artifacts = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("artifact %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	only, err := p.Artifacts([]string{"digest"})
+	assertNoError(t, err)
+	if len(only) != 0 {
+		t.Errorf("the digest objective leaves %v; it only reads", only)
+	}
+	if _, err := p.Artifacts([]string{"nope"}); err == nil {
+		t.Error("an unknown objective gave no error")
+	}
+	if pulls := p.Pulls(); len(pulls) != 1 || pulls[0] != "nginx" {
+		t.Errorf("pulls = %v, want [nginx] once (two checks name it)", pulls)
+	}
+
+	r, err := compileWith(t, rollbackMission, nil)
+	assertNoError(t, err)
+	arts, err := r.Artifacts(nil)
+	assertNoError(t, err)
+	if len(arts) != 1 || arts[0] != (Artifact{ArtifactContainer, "my-app"}) {
+		t.Errorf("rollback artifacts = %v, want the container my-app once (absent leaves nothing)", arts)
+	}
+	l, err := compileWith(t, loadedMission, nil)
+	assertNoError(t, err)
+	if arts, _ := l.Artifacts(nil); len(arts) != 1 || arts[0] != (Artifact{ArtifactTag, "academy-fixture/app:v1"}) {
+		t.Errorf("loaded artifacts = %v", arts)
+	}
+}
