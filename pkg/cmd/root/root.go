@@ -4,14 +4,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
-	"github.com/academy-dev/academy/pkg/cmd/doctor"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
-	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
+	"github.com/academy-dev/academy/pkg/cmd/doctor"
 	"github.com/academy-dev/academy/pkg/cmd/hint"
+	missioncmd "github.com/academy-dev/academy/pkg/cmd/mission"
 	"github.com/academy-dev/academy/pkg/cmd/missions"
-	"github.com/academy-dev/academy/pkg/cmd/show"
 	"github.com/academy-dev/academy/pkg/cmd/reset"
 	"github.com/academy-dev/academy/pkg/cmd/setup"
+	"github.com/academy-dev/academy/pkg/cmd/show"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 )
