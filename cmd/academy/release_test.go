@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/goccy/go-yaml"
 )
@@ -86,27 +84,12 @@ func buildGoreleaser(t *testing.T) string {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "academy-test", "goreleaser-"+goreleaserVersion)
-	bin := filepath.Join(dir, "goreleaser")
+	bin := filepath.Join(cache, "academy-test", "goreleaser-"+goreleaserVersion, "goreleaser")
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
-	// Building it takes minutes the first time; the build cache keeps what
-	// was compiled, so a run cut short by the deadline still helps the next.
-	ctx := context.Background()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
-		defer cancel()
-	}
-	install := exec.CommandContext(ctx, "go", "install", "github.com/goreleaser/goreleaser/v2@"+goreleaserVersion)
-	install.Env = append(os.Environ(), "GOBIN="+dir)
-	out, err := install.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Skipf("building goreleaser %s did not finish before the test's deadline (it continues from the build cache next time; or set GORELEASER to a goreleaser binary)", goreleaserVersion)
-	}
-	if err != nil {
-		t.Skipf("the toolchain cannot build goreleaser %s from the module proxy: %v\n%s", goreleaserVersion, err, out)
-	}
-	return bin
+	// Building it takes minutes: .ci/run does it once, into that cache.
+	t.Skipf("no goreleaser %s at %s: build it with `GOBIN=%s go install github.com/goreleaser/goreleaser/v2@%s` (.ci/run does), or set GORELEASER",
+		goreleaserVersion, bin, filepath.Dir(bin), goreleaserVersion)
+	return ""
 }
