@@ -3,6 +3,7 @@ package archive
 import (
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/distribution/reference"
 )
@@ -89,16 +90,18 @@ func checkRepoTag(tag string) error {
 }
 
 var (
-	platformPart = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	platformPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 	// mediaTypeRE is RFC 6838's restricted-name on both sides of the slash.
-	mediaTypeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+	mediaTypeRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+	})
 )
 
 // checkPlatform refuses a config whose os, architecture or variant is not
 // a plain word: they end up in reports.
 func checkPlatform(what string, parts ...string) error {
 	for _, p := range parts {
-		if p != "" && !platformPart.MatchString(p) {
+		if p != "" && !platformPart().MatchString(p) {
 			return invalidf("%s names the platform part %s, which no platform is", what, q(p))
 		}
 	}
@@ -107,7 +110,7 @@ func checkPlatform(what string, parts ...string) error {
 
 // checkMediaType refuses a descriptor whose media type is not one.
 func checkMediaType(what, mt string) error {
-	if mt != "" && !mediaTypeRE.MatchString(mt) {
+	if mt != "" && !mediaTypeRE().MatchString(mt) {
 		return invalidf("%s has the media type %s, which is not a media type", what, q(mt))
 	}
 	return nil

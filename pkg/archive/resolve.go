@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -18,8 +19,8 @@ import (
 // ocilayout.go index.json and what it points at.
 
 var (
-	hexName      = regexp.MustCompile(`^[a-f0-9]{64}$`)
-	rootBlobName = regexp.MustCompile(`^([a-f0-9]{64})\.(json|tar)$`)
+	hexName      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{64}$`) })
+	rootBlobName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-f0-9]{64})\.(json|tar)$`) })
 )
 
 // resolve cross-checks everything read: names, links, digests, manifests,
@@ -153,7 +154,7 @@ func (v *verifier) detectFormat(manifests []manifestEntry, targets []*target, ha
 	}
 	for _, m := range manifests {
 		for _, l := range m.Layers {
-			if rootBlobName.MatchString(l) {
+			if rootBlobName().MatchString(l) {
 				return FormatPodman
 			}
 		}
@@ -207,10 +208,10 @@ func blobPath(d digest.Digest) string {
 // addressedDigest is the digest a file's name promises: blobs/sha256/<hex>,
 // and <hex>.json configs and <hex>.tar layers at the root.
 func addressedDigest(name string) (digest.Digest, bool) {
-	if hex, ok := strings.CutPrefix(name, "blobs/sha256/"); ok && hexName.MatchString(hex) {
+	if hex, ok := strings.CutPrefix(name, "blobs/sha256/"); ok && hexName().MatchString(hex) {
 		return digest.NewDigestFromEncoded(digest.SHA256, hex), true
 	}
-	if m := rootBlobName.FindStringSubmatch(name); m != nil {
+	if m := rootBlobName().FindStringSubmatch(name); m != nil {
 		return digest.NewDigestFromEncoded(digest.SHA256, m[1]), true
 	}
 	return "", false

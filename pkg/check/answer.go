@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -80,7 +81,7 @@ func cleanAnswer(s string) string {
 	return strings.Trim(strings.TrimSpace(s), `'"`)
 }
 
-var bareHex = regexp.MustCompile(`^[a-f0-9]{64}$`)
+var bareHex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{64}$`) })
 
 // matchRepoDigest says whether answer names one of img's RepoDigests:
 // repo@sha256:… as docker inspect prints it, any equivalent normalized name
@@ -110,7 +111,7 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 	imageID := func(d digest.Digest) string {
 		return fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(d.String()), imageRef)
 	}
-	if bareHex.MatchString(answer) {
+	if bareHex().MatchString(answer) {
 		answer = "sha256:" + answer
 	}
 	if d, err := digest.Parse(answer); err == nil {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 
@@ -39,13 +40,13 @@ type imageSpec struct {
 	Absent bool `yaml:"absent"`
 }
 
-var platformPattern = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
+var platformPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`) })
 
 func (s *imageSpec) Validate(c *mission.Check) error {
 	if s.Absent && (s.SameAs != "" || s.RepoDigest || len(s.Labels) > 0 || s.Platform != "") {
 		return c.Errorf("absent", "absent: an image that must not exist can have nothing else checked")
 	}
-	if s.Platform != "" && !platformPattern.MatchString(s.Platform) {
+	if s.Platform != "" && !platformPattern().MatchString(s.Platform) {
 		return c.Errorf("platform", "platform %q: expected os/arch or os/arch/variant, e.g. linux/amd64", s.Platform)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Limits on a hosts file: a class is tens of laptops, a big one hundreds.
@@ -40,9 +41,9 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
 var (
-	hostName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
-	schemePart  = regexp.MustCompile(`^[a-z]+://`)
-	answerField = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(.*)$`)
+	hostName    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`) })
+	schemePart  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]+://`) })
+	answerField = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(.*)$`) })
 )
 
 // ParseHosts reads a hosts file: one host per line, '[NAME] ENDPOINT
@@ -100,12 +101,12 @@ func ParseHosts(name string, r io.Reader) ([]Host, error) {
 func parseHost(fields []string) (Host, error) {
 	var h Host
 	switch {
-	case schemePart.MatchString(fields[0]):
+	case schemePart().MatchString(fields[0]):
 		h.Endpoint, h.Name = fields[0], fields[0]
 		fields = fields[1:]
-	case len(fields) > 1 && schemePart.MatchString(fields[1]):
+	case len(fields) > 1 && schemePart().MatchString(fields[1]):
 		h.Name, h.Endpoint = fields[0], fields[1]
-		if !hostName.MatchString(h.Name) {
+		if !hostName().MatchString(h.Name) {
 			return Host{}, fmt.Errorf("the name %q must be letters, digits, _ . @ and -", h.Name)
 		}
 		fields = fields[2:]
@@ -113,7 +114,7 @@ func parseHost(fields []string) (Host, error) {
 		return Host{}, fmt.Errorf("expected '[NAME] ENDPOINT' with ENDPOINT such as tcp://pc7:2376 or ssh://me@pc7, not %q", strings.Join(fields, " "))
 	}
 	for _, f := range fields {
-		m := answerField.FindStringSubmatch(f)
+		m := answerField().FindStringSubmatch(f)
 		if m == nil {
 			return Host{}, fmt.Errorf("%q: after the endpoint, only answers: OBJECTIVE=VALUE", f)
 		}

@@ -39,12 +39,12 @@ func Lint(name string, data []byte) (x *Mission, errs SpecErrors) {
 	}
 	origins := map[*ast.StringNode]string{}
 	stringNodes(tree, func(s *ast.StringNode) {
-		if !varRef.MatchString(s.Value) {
+		if !varRef().MatchString(s.Value) {
 			return
 		}
 		orig, undeclared := s.Value, false
-		value := varRef.ReplaceAllStringFunc(orig, func(use string) string {
-			v, ok := m.Vars[varRef.FindStringSubmatch(use)[1]]
+		value := varRef().ReplaceAllStringFunc(orig, func(use string) string {
+			v, ok := m.Vars[varRef().FindStringSubmatch(use)[1]]
 			undeclared = undeclared || !ok
 			return v
 		})

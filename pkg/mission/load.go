@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -297,14 +298,14 @@ func (c collector) at(path, format string, args ...any) {
 	*c.errs = append(*c.errs, &SpecError{File: c.name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 	c := collector{name: m.Source, file: file, errs: errs}
 	if m.APIVersion != APIVersion {
 		c.at("$.apiVersion", "apiVersion must be %q, not %q", APIVersion, m.APIVersion)
 	}
-	if !idPattern.MatchString(m.ID) {
+	if !idPattern().MatchString(m.ID) {
 		c.at("$.id", "id %q must be lowercase letters, digits and dashes", m.ID)
 	}
 	if m.Title == "" {
@@ -314,7 +315,7 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 		c.at("$.vars", "a mission has at most %d variables", maxVars)
 	}
 	for _, name := range m.VarNames() {
-		if !varName.MatchString(name) {
+		if !varName().MatchString(name) {
 			c.at("$.vars."+name, "variable name %q must be letters, digits and _, starting with a letter", name)
 		}
 	}
@@ -337,7 +338,7 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 	checks := 0
 	for i, o := range m.Objectives {
 		at := fmt.Sprintf("$.objectives[%d]", i)
-		if !idPattern.MatchString(o.ID) {
+		if !idPattern().MatchString(o.ID) {
 			c.at(at+".id", "objective id %q must be lowercase letters, digits and dashes", o.ID)
 		}
 		if first, dup := seen[o.ID]; dup {

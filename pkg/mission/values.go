@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 )
@@ -64,14 +65,14 @@ func (f FileName) Validate() error {
 }
 
 // containerName is the pattern the daemon accepts for container names.
-var containerName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+var containerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`) })
 
 // ContainerName is a container's name, as docker run --name takes it.
 type ContainerName string
 
 // Validate says why n is not a name the daemon would accept.
 func (n ContainerName) Validate() error {
-	if !containerName.MatchString(string(n)) {
+	if !containerName().MatchString(string(n)) {
 		return fmt.Errorf("%s is not a valid container name: letters, digits, _ . and -, starting with a letter or digit", quoteShort(string(n)))
 	}
 	return nil

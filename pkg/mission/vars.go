@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -14,9 +15,9 @@ var (
 	// varRef matches a variable use such as {{.image}} or {{ .image }}.
 	// Anything else between braces, such as the Go template of a docker
 	// --format flag in a hint, is left as written.
-	varRef = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+	varRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`) })
 	// varName is what a variable may be called.
-	varName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+	varName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`) })
 )
 
 // MaxVarValue bounds one variable's value, from the file or from --var.
@@ -44,7 +45,7 @@ func (f visitorFunc) Visit(n ast.Node) ast.Visitor {
 // usedVars lists the variables s uses, in order of first use.
 func usedVars(s string) []string {
 	var names []string
-	for _, match := range varRef.FindAllStringSubmatch(s, -1) {
+	for _, match := range varRef().FindAllStringSubmatch(s, -1) {
 		if !contains(names, match[1]) {
 			names = append(names, match[1])
 		}
@@ -122,12 +123,12 @@ func (m *Mission) Expand(overrides map[string]string) (*Mission, error) {
 	origins := map[*ast.StringNode]string{}
 	var errs SpecErrors
 	stringNodes(file, func(s *ast.StringNode) {
-		if !varRef.MatchString(s.Value) {
+		if !varRef().MatchString(s.Value) {
 			return
 		}
 		orig := s.Value
-		s.Value = varRef.ReplaceAllStringFunc(orig, func(use string) string {
-			return vars[varRef.FindStringSubmatch(use)[1]]
+		s.Value = varRef().ReplaceAllStringFunc(orig, func(use string) string {
+			return vars[varRef().FindStringSubmatch(use)[1]]
 		})
 		origins[s] = orig
 		if strings.TrimSpace(s.Value) == "" {

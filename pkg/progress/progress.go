@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"syscall"
 	"time"
 
@@ -141,10 +142,10 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // idPattern is what a mission or objective id may be, as the mission loader
 // checks them: safe as a file name.
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 func (s *Store) path(id string) (string, error) {
-	if !idPattern.MatchString(id) {
+	if !idPattern().MatchString(id) {
 		return "", fmt.Errorf("%q is not a mission id", id)
 	}
 	return filepath.Join(s.dir, id+".json"), nil
@@ -186,7 +187,7 @@ func (s *Store) Load(id string) (*Mission, error) {
 	}
 	// Keep only what makes sense; a hand-edited file may hold anything.
 	for k, o := range m.Objectives {
-		if o == nil || !idPattern.MatchString(k) {
+		if o == nil || !idPattern().MatchString(k) {
 			delete(m.Objectives, k)
 			continue
 		}

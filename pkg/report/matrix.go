@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/academy-dev/academy/pkg/check"
 )
@@ -16,7 +17,7 @@ import (
 // the columns are split into blocks one under the other.
 
 // scheme is the start of an endpoint's address: tcp://, ssh://user@.
-var scheme = regexp.MustCompile(`^[a-z]+://([^@/]*@)?`)
+var scheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]+://([^@/]*@)?`) })
 
 // minHostWidth is as narrow as the host column gets before the objective
 // columns give way.
@@ -118,7 +119,7 @@ func (t *textWriter) matrix(rs []*check.Result) {
 			if width(n) > hostW {
 				// The scheme is the same on every row; the host name
 				// after it is what tells hosts apart.
-				names[i] = truncate(scheme.ReplaceAllString(n, ""), hostW)
+				names[i] = truncate(scheme().ReplaceAllString(n, ""), hostW)
 			}
 		}
 	}
