@@ -5,6 +5,12 @@
 # script doing the same checks with the docker CLI.
 #
 #   scripts/bench-check.sh [RUNS]        (default 40 runs each)
+#   BENCH_ENGINES=1 scripts/bench-check.sh [RUNS]
+#                                        also on Docker 29 (both image stores) and
+#                                        Podman, brought up by scripts/engines.sh
+#
+# The daemon is the one DOCKER_HOST names (the docker CLI and academy both
+# follow it), else the default.
 #
 # It builds two tiny images from local contexts, pushes one to an in-process
 # registry on 127.0.0.1 and pulls it back (for a RepoDigest), and removes
@@ -12,6 +18,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-40}
+
+if [ "${BENCH_ENGINES:-}" = 1 ]; then
+	hosts=$(scripts/engines.sh up)
+	echo "== default daemon"
+	BENCH_ENGINES= "$0" "$runs"
+	while read -r engine host; do
+		[ -n "$engine" ] || continue
+		echo "== $engine ($host)"
+		DOCKER_HOST=$host BENCH_ENGINES= "$0" "$runs"
+	done <<<"$hosts"
+	exit
+fi
 
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 docker version >/dev/null
