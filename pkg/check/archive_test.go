@@ -4,7 +4,9 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/internal/testlab"
 	"github.com/academy-dev/academy/pkg/archive"
@@ -58,5 +60,29 @@ func TestExportMatchesEitherImageStore(t *testing.T) {
 				t.Errorf("message %q does not name both IDs", c.Message)
 			}
 		})
+	}
+}
+
+// An archive path that is a FIFO is refused at once: opening it would wait
+// for a writer that never comes.
+func TestArchiveThatIsAFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "my-app.tar"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	r := &Runner{Daemon: &fakeDaemon{}, Dir: dir}
+	done := make(chan *Result, 1)
+	go func() {
+		res, err := r.Run(context.Background(), zone7(t), []string{"export"})
+		assertNoError(t, err)
+		done <- res
+	}()
+	select {
+	case res := <-done:
+		if c := res.Objectives[0].Checks[0]; c.Status != Fail || !strings.Contains(c.Message, "not a regular file") {
+			t.Errorf("export = %s %q", c.Status, c.Message)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("check waits on the FIFO")
 	}
 }

@@ -144,7 +144,9 @@ func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
 	switch {
 	case s.RepoDigest:
 		// Never the digest itself: an answer objective may ask for it.
-		return out.pass("%s came from a registry (it has a RepoDigest)", ref)
+		// Not "came from a registry": the containerd store and Podman give
+		// every named image RepoDigests, pulled or not.
+		return out.pass("%s has a RepoDigest", ref)
 	case len(s.Labels) > 0:
 		return out.pass("%s carries the labels asked for", ref)
 	case s.Platform != "":
