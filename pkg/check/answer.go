@@ -39,6 +39,17 @@ func (s *answerSpec) Question() string {
 	return fmt.Sprintf("a RepoDigest of %s (repo@sha256:…)", s.RepoDigestOf)
 }
 
+// Answerable says whether the image asked about is there with a digest:
+// when it is not, the learner is not asked (the check says what to do).
+// A daemon that fails to answer is no reason not to ask.
+func (s *answerSpec) Answerable(ctx context.Context, lab *Lab) bool {
+	img, err := lab.Image(ctx, string(s.RepoDigestOf))
+	if errors.Is(err, dockerstate.ErrNotFound) {
+		return false
+	}
+	return err != nil || len(img.RepoDigests) > 0
+}
+
 // howToFind is the docker command that prints the fact asked for.
 func (s *answerSpec) howToFind() string {
 	return fmt.Sprintf("docker inspect --format='{{index .RepoDigests 0}}' %s", s.RepoDigestOf)

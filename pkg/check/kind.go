@@ -210,7 +210,7 @@ func (p *Plan) Questions(only []string) []Question {
 		}
 		for _, c := range o.Checks {
 			if a, ok := c.Spec.(Asker); ok {
-				qs = append(qs, Question{Objective: o.ID, Title: o.Title, Prompt: a.Question()})
+				qs = append(qs, Question{Objective: o.ID, Title: o.Title, Prompt: a.Question(), spec: c.Spec})
 			}
 		}
 	}
@@ -222,6 +222,14 @@ type Question struct {
 	Objective string // the objective's id, the key of --answer
 	Title     string
 	Prompt    string
+
+	spec Spec
+}
+
+// answerable is an Asker that can tell, before asking, whether an answer
+// could be checked at all.
+type answerable interface {
+	Answerable(ctx context.Context, lab *Lab) bool
 }
 
 func contains(list []string, s string) bool {

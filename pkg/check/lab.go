@@ -40,6 +40,7 @@ type labState struct {
 
 	mu     sync.Mutex
 	images map[string]*lookup[dockerstate.Image]
+	names  lookup[[]dockerstate.ImageSummary] // the daemon's list, for near misses
 }
 
 type lookup[T any] struct {

@@ -41,7 +41,9 @@ func (l *Lab) nearMissNames(ctx context.Context, ref string) []string {
 	if !ok {
 		return nil
 	}
-	images, err := lister.Images(ctx)
+	// Listed once per run, however many checks miss a name.
+	l.shared.names.once.Do(func() { l.shared.names.val, l.shared.names.err = lister.Images(ctx) })
+	images, err := l.shared.names.val, l.shared.names.err
 	if err != nil {
 		return nil
 	}

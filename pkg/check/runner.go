@@ -92,18 +92,18 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 		}
 		return nil, &DaemonError{Err: err}
 	}
-	answers, err := r.answers(ctx, p, only)
-	if err != nil {
-		return nil, err
-	}
 	state := &labState{
-		daemon: r.Daemon, dir: r.Dir, answers: answers,
+		daemon: r.Daemon, dir: r.Dir,
 		fileTimeout: r.FileTimeout,
 		images:      map[string]*lookup[dockerstate.Image]{},
 	}
 	if state.fileTimeout <= 0 {
 		state.fileTimeout = dockerstate.DefaultTimeout
 	}
+	if state.answers, err = r.answers(ctx, p, only, state); err != nil {
+		return nil, err
+	}
+	start = time.Now() // the time at the prompt is not the check's
 	n := r.Concurrency
 	if n <= 0 {
 		n = DefaultConcurrency
@@ -152,7 +152,9 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 }
 
 // answers are the answers given, and those Ask gets for the questions left.
-func (r *Runner) answers(ctx context.Context, p *Plan, only []string) (map[string]string, error) {
+// A question is not asked when its answer could not be checked anyway (the
+// image whose digest is asked for is not there): the check says why.
+func (r *Runner) answers(ctx context.Context, p *Plan, only []string, state *labState) (map[string]string, error) {
 	answers := make(map[string]string, len(r.Answers))
 	for k, v := range r.Answers {
 		answers[k] = v
@@ -162,9 +164,13 @@ func (r *Runner) answers(ctx context.Context, p *Plan, only []string) (map[strin
 	}
 	var open []Question
 	for _, q := range p.Questions(only) {
-		if _, given := answers[q.Objective]; !given {
-			open = append(open, q)
+		if _, given := answers[q.Objective]; given {
+			continue
 		}
+		if a, ok := q.spec.(answerable); ok && !a.Answerable(ctx, &Lab{shared: state, objective: q.Objective}) {
+			continue
+		}
+		open = append(open, q)
 	}
 	if len(open) == 0 {
 		return answers, nil

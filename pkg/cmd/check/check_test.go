@@ -100,7 +100,7 @@ func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
 	if err := runCheck(t, f, "zone7", "digest"); err != nil {
 		t.Fatalf("err = %v; stdout %s", err, out)
 	}
-	if !strings.Contains(errOut.String(), "The digest of nginx") {
+	if !strings.Contains(errOut.String(), "paste the digest of nginx") {
 		t.Errorf("no prompt on stderr: %q", errOut)
 	}
 }
@@ -218,6 +218,8 @@ func TestReportFilesWhenTheDaemonIsDown(t *testing.T) {
 // without waiting for Enter.
 func TestInterruptAtThePrompt(t *testing.T) {
 	e := fakeengine.Start(t, fakeengine.Docker2010)
+	e.Register("GET", "/images/nginx/json", fakeengine.JSON([]byte(`{"Id":"sha256:`+strings.Repeat("1", 64)+`",
+"RepoTags":["nginx:latest"],"RepoDigests":["nginx@sha256:`+strings.Repeat("2", 64)+`"],"Config":{}}`)))
 	never, w := io.Pipe()
 	defer w.Close()
 	f, _, _ := newFactory(e, "", true)
@@ -342,5 +344,24 @@ func TestWaitUntilItPasses(t *testing.T) {
 	}
 	if strings.Count(out.String(), "schemaVersion") != 1 || !strings.Contains(out.String(), `"passed":true`) {
 		t.Errorf("want one report, of the pass: %s", out)
+	}
+}
+
+// No question is asked whose answer could not be checked: without nginx,
+// the learner is told to pull it, not asked for its digest.
+func TestNoPromptWhenTheAnswerCannotBeChecked(t *testing.T) {
+	e := fakeengine.Start(t, fakeengine.Docker2010)
+	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
+	e.Register("GET", "/images/json", fakeengine.JSON([]byte("[]")))
+	f, out, errOut := newFactory(e, "", true)
+	err := runCheck(t, f, "zone7", "digest")
+	if !errors.Is(err, cmdutil.ErrFailed) {
+		t.Fatalf("err = %v, want ErrFailed", err)
+	}
+	if strings.Contains(errOut.String(), "press Enter") {
+		t.Errorf("asked for an answer that cannot be checked: %q", errOut)
+	}
+	if !strings.Contains(out.String(), "docker pull nginx") {
+		t.Errorf("report does not say to pull nginx:\n%s", out)
 	}
 }
