@@ -108,7 +108,7 @@ func Compile(m *mission.Mission) (*Plan, error) {
 		for j := range o.Checks {
 			spec, err := compile(&o.Checks[j])
 			if err != nil {
-				errs = append(errs, asSpecErrors(err)...)
+				errs = append(errs, mission.ErrorList("", err)...)
 				continue
 			}
 			p.Objectives[i].Checks[j] = Planned{Kind: o.Checks[j].Kind, Spec: spec}
@@ -133,11 +133,11 @@ func compile(c *mission.Check) (Spec, error) {
 	// reported: an author fixes everything in one go.
 	var errs mission.SpecErrors
 	if err := validateFields(c, spec); err != nil {
-		errs = append(errs, asSpecErrors(err)...)
+		errs = append(errs, mission.ErrorList("", err)...)
 	}
 	if v, ok := spec.(validator); ok {
 		if err := v.Validate(c); err != nil {
-			errs = append(errs, asSpecErrors(err)...)
+			errs = append(errs, mission.ErrorList("", err)...)
 		}
 	}
 	if len(errs) > 0 {
@@ -190,15 +190,6 @@ func validateFields(c *mission.Check, spec Spec) error {
 	return nil
 }
 
-func asSpecErrors(err error) mission.SpecErrors {
-	switch e := err.(type) {
-	case mission.SpecErrors:
-		return e
-	case *mission.SpecError:
-		return mission.SpecErrors{e}
-	}
-	return mission.SpecErrors{{Msg: err.Error()}}
-}
 
 // Questions lists, in mission order, the objectives among only (all when
 // only is empty) that ask the learner for an answer, with what to ask.

@@ -1,7 +1,6 @@
 package mission
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -28,14 +27,14 @@ func Lint(name string, data []byte) (x *Mission, errs SpecErrors) {
 	}()
 	m, file, err := decode(name, data)
 	if err != nil {
-		return nil, asList(name, err)
+		return nil, ErrorList(name, err)
 	}
 	m.validate(file, &errs)
 	m.validateVarUses(file, &errs)
 
 	tree, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, append(errs, asList(name, err)...)
+		return nil, append(errs, ErrorList(name, err)...)
 	}
 	origins := map[*ast.StringNode]string{}
 	stringNodes(tree, func(s *ast.StringNode) {
@@ -64,7 +63,7 @@ func Lint(name string, data []byte) (x *Mission, errs SpecErrors) {
 	})
 	x, err = decodeFile(name, tree)
 	if err != nil {
-		return nil, append(errs, asList(name, err)...)
+		return nil, append(errs, ErrorList(name, err)...)
 	}
 	x.raw, x.expanded, x.Vars = data, true, m.Vars
 	var again SpecErrors
@@ -104,18 +103,6 @@ func appendNew(errs, more SpecErrors) SpecErrors {
 // Read returns the file's bytes as Load reads them: a regular file, at most
 // MaxFileSize bytes.
 func (f File) Read() ([]byte, error) { return readLimited(f.src.fsys, f.base) }
-
-func asList(name string, err error) SpecErrors {
-	var list SpecErrors
-	if errors.As(err, &list) {
-		return list
-	}
-	var one *SpecError
-	if errors.As(err, &one) {
-		return SpecErrors{one}
-	}
-	return SpecErrors{{File: name, Msg: err.Error()}}
-}
 
 // UsedVars lists the variables s uses ({{.name}}), in order of first use.
 func UsedVars(s string) []string { return usedVars(s) }

@@ -62,6 +62,20 @@ func (es SpecErrors) Error() string {
 	return fmt.Sprintf("%s (and %d more: academy mission lint lists them)", es[0].Error(), len(es)-1)
 }
 
+// ErrorList is err as a list of problems: itself when it is SpecErrors,
+// one when it is a *SpecError, else one without a position in file name.
+func ErrorList(name string, err error) SpecErrors {
+	var list SpecErrors
+	if errors.As(err, &list) {
+		return list
+	}
+	var one *SpecError
+	if errors.As(err, &one) {
+		return SpecErrors{one}
+	}
+	return SpecErrors{{File: name, Msg: err.Error()}}
+}
+
 // As lets errors.As find the first *SpecError in the list.
 func (es SpecErrors) As(target any) bool {
 	if t, ok := target.(**SpecError); ok && len(es) > 0 {

@@ -67,7 +67,7 @@ func Mission(name string, data []byte, src Source) []Problem {
 	// once expanded; the variable, already named at that place, is the
 	// problem.
 	if _, err := check.Compile(x); err != nil {
-		for _, p := range fromSpecErrors(name, asSpecErrors(err), false) {
+		for _, p := range fromSpecErrors(name, mission.ErrorList("", err), false) {
 			if p.Line == 0 || !held[[2]int{p.Line, p.Column}] {
 				problems = append(problems, p)
 			}
@@ -104,15 +104,6 @@ func IDFromName(file string) string {
 	return ""
 }
 
-func asSpecErrors(err error) mission.SpecErrors {
-	switch e := err.(type) {
-	case mission.SpecErrors:
-		return e
-	case *mission.SpecError:
-		return mission.SpecErrors{e}
-	}
-	return mission.SpecErrors{{Msg: err.Error()}}
-}
 
 func fromSpecErrors(name string, errs mission.SpecErrors, warning bool) []Problem {
 	out := make([]Problem, 0, len(errs))
