@@ -1,13 +1,5 @@
 package mission
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-)
-
 // Lint reads a mission file as Parse and then Expand(nil) do, for
 // `academy mission lint`, but does not stop at the first rule broken: it
 // returns every problem they would find and, whenever the document could
@@ -32,55 +24,12 @@ func Lint(name string, data []byte) (x *Mission, errs SpecErrors) {
 	m.validate(file, &errs)
 	m.validateVarUses(file, &errs)
 
-	tree, err := parser.ParseBytes(data, 0)
+	x, empty, invalid, err := m.expand(m.Vars)
+	errs = append(errs, empty...)
 	if err != nil {
 		return nil, append(errs, ErrorList(name, err)...)
 	}
-	origins := map[*ast.StringNode]string{}
-	stringNodes(tree, func(s *ast.StringNode) {
-		if !varRef().MatchString(s.Value) {
-			return
-		}
-		orig, undeclared := s.Value, false
-		value := varRef().ReplaceAllStringFunc(orig, func(use string) string {
-			v, ok := m.Vars[varRef().FindStringSubmatch(use)[1]]
-			undeclared = undeclared || !ok
-			return v
-		})
-		empty := strings.TrimSpace(value) == ""
-		if empty && !undeclared {
-			p := s.GetToken().Position
-			errs = append(errs, &SpecError{File: name, Line: p.Line, Column: p.Column,
-				Msg: fmt.Sprintf("%s is empty once expanded%s", quoteShort(orig), describeVars(orig, m.Vars))})
-		}
-		if empty || undeclared {
-			// Left as written: what else fails at this string fails at
-			// its place, where the cause is already reported.
-			return
-		}
-		s.Value = value
-		origins[s] = orig
-	})
-	x, err = decodeFile(name, tree)
-	if err != nil {
-		return nil, append(errs, ErrorList(name, err)...)
-	}
-	x.raw, x.expanded, x.Vars = data, true, m.Vars
-	var again SpecErrors
-	x.validate(tree, &again)
-	for i, img := range x.Setup.Images {
-		if err := img.Ref.Validate(); err != nil {
-			collector{name: name, file: tree, errs: &again}.at(fmt.Sprintf("$.setup.images[%d].ref", i), "setup image: %v", err)
-		}
-	}
-	errs = appendNew(errs, again)
-	for i := range x.Objectives {
-		for j := range x.Objectives[i].Checks {
-			c := &x.Objectives[i].Checks[j]
-			c.origins, c.vars = origins, x.Vars
-		}
-	}
-	return x, errs
+	return x, appendNew(errs, invalid)
 }
 
 // appendNew adds to errs the errors of more at a place errs has no error

@@ -116,43 +116,60 @@ func (m *Mission) Expand(overrides map[string]string) (*Mission, error) {
 		}
 		vars[k] = v
 	}
+	out, empty, invalid, err := m.expand(vars)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(empty)+len(invalid) > 0:
+		return nil, append(empty, invalid...)
+	}
+	return out, nil
+}
+
+// expand is Expand's work, going on past every problem so that lint can
+// list them all: it returns the expanded mission (nil when the document
+// cannot be decoded), the strings that became empty, and what the
+// expanded mission breaks. A string that became empty, or that uses a
+// variable vars lacks, is left as written, so whatever else fails at it
+// fails at its place, where the cause is already reported.
+func (m *Mission) expand(vars map[string]string) (out *Mission, empty, invalid SpecErrors, err error) {
 	file, err := parser.ParseBytes(m.raw, 0)
 	if err != nil {
-		return nil, specError(m.Source, err)
+		return nil, nil, nil, specError(m.Source, err)
 	}
 	origins := map[*ast.StringNode]string{}
-	var errs SpecErrors
 	stringNodes(file, func(s *ast.StringNode) {
 		if !varRef().MatchString(s.Value) {
 			return
 		}
-		orig := s.Value
-		s.Value = varRef().ReplaceAllStringFunc(orig, func(use string) string {
-			return vars[varRef().FindStringSubmatch(use)[1]]
+		orig, undeclared := s.Value, false
+		value := varRef().ReplaceAllStringFunc(orig, func(use string) string {
+			v, ok := vars[varRef().FindStringSubmatch(use)[1]]
+			undeclared = undeclared || !ok
+			return v
 		})
-		origins[s] = orig
-		if strings.TrimSpace(s.Value) == "" {
+		blank := strings.TrimSpace(value) == ""
+		if blank && !undeclared {
 			p := s.GetToken().Position
-			errs = append(errs, &SpecError{File: m.Source, Line: p.Line, Column: p.Column,
+			empty = append(empty, &SpecError{File: m.Source, Line: p.Line, Column: p.Column,
 				Msg: fmt.Sprintf("%s is empty once expanded%s", quoteShort(orig), describeVars(orig, vars))})
 		}
+		if blank || undeclared {
+			return
+		}
+		s.Value = value
+		origins[s] = orig
 	})
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	out, err := decodeFile(m.Source, file)
+	out, err = decodeFile(m.Source, file)
 	if err != nil {
-		return nil, err
+		return nil, empty, nil, err
 	}
 	out.raw, out.expanded, out.Vars = m.raw, true, vars
-	out.validate(file, &errs)
+	out.validate(file, &invalid)
 	for i, img := range out.Setup.Images {
 		if err := img.Ref.Validate(); err != nil {
-			collector{name: m.Source, file: file, errs: &errs}.at(fmt.Sprintf("$.setup.images[%d].ref", i), "setup image: %v", err)
+			collector{name: m.Source, file: file, errs: &invalid}.at(fmt.Sprintf("$.setup.images[%d].ref", i), "setup image: %v", err)
 		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
 	}
 	for i := range out.Objectives {
 		for j := range out.Objectives[i].Checks {
@@ -160,7 +177,7 @@ func (m *Mission) Expand(overrides map[string]string) (*Mission, error) {
 			c.origins, c.vars = origins, vars
 		}
 	}
-	return out, nil
+	return out, empty, invalid, nil
 }
 
 // describeVars says what the variables of a written string were set to, for
