@@ -111,3 +111,15 @@ func sameRepoOrRef(name, ref string) bool {
 	}
 	return reference.TagNameOnly(n).String() == reference.TagNameOnly(r).String()
 }
+
+func (s *containerSpec) Watches() Watch {
+	w := Watch{Containers: []string{string(s.Name)}}
+	if s.Image != "" {
+		w.Images = []string{string(s.Image)}
+	}
+	return w
+}
+
+func (s *loadedSpec) Watches() Watch {
+	return Watch{Images: []string{string(s.Ref)}, Files: []string{string(s.Path)}}
+}

@@ -136,15 +136,12 @@ func TestZone7Endpoint(t *testing.T) {
 	if rep.Endpoint.ServerVersion != z.engine.Version {
 		t.Errorf("endpoint serverVersion %q, want %q (%s)", rep.Endpoint.ServerVersion, z.engine.Version, z.engine)
 	}
+	wantEngine := "docker"
 	if z.engine.Podman() {
-		// Product bug (issue 10 item 2): pkg/dockerstate's Endpoint calls
-		// Podman 4.3.1 a Docker with a "graphdriver" image store, and the
-		// report has no field that says Podman. Remove this skip with the fix.
-		t.Skipf("on %s: the report says image store %q and does not name Podman", z.engine, rep.Endpoint.ImageStore)
-		if rep.Endpoint.ImageStore == "graphdriver" || rep.Endpoint.ImageStore == "containerd" {
-			t.Errorf("endpoint imageStore %q on %s: Podman's store is neither", rep.Endpoint.ImageStore, z.engine)
-		}
-		return
+		wantEngine = "podman" // Podman is not Docker, nor is its store either of Docker's
+	}
+	if rep.Endpoint.Engine != wantEngine {
+		t.Errorf("endpoint engine %q, want %q (%s)", rep.Endpoint.Engine, wantEngine, z.engine)
 	}
 	if rep.Endpoint.ImageStore != string(z.engine.Store) {
 		t.Errorf("endpoint imageStore %q, want %q (%s)", rep.Endpoint.ImageStore, z.engine.Store, z.engine)
