@@ -9,6 +9,7 @@ import (
 
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/progress"
 	"github.com/academy-dev/academy/pkg/report"
 )
 
@@ -182,6 +183,9 @@ func (w *watcher) draw(complete bool) error {
 	}
 	if err := writeReports(w.opts, w.current, complete); err != nil {
 		return err
+	}
+	if complete {
+		progress.RecordCheck(streams.ErrOut, w.current)
 	}
 	if redraw && !w.current.Passed() {
 		fmt.Fprintf(streams.Out, "\nWatching the daemon and %s for changes — Ctrl-C to stop.\n", folderOf(w.opts.Dir))
