@@ -86,3 +86,42 @@ func TestArchiveThatIsAFIFO(t *testing.T) {
 		t.Fatal("check waits on the FIFO")
 	}
 }
+
+// Two archive checks of one file in an objective: the advice is the one
+// docker save that makes both hold, never one that undoes the other.
+func TestArchiveBundleAdvice(t *testing.T) {
+	const bundle = `apiVersion: academy/v1
+id: bundle
+title: Bundle
+objectives:
+  - id: bundle
+    title: Bundle two
+    checks:
+      - archive: {path: b.tar, contains: "a:2"}
+      - archive: {path: b.tar, contains: "a:1"}
+`
+	p, err := compileWith(t, bundle, nil)
+	assertNoError(t, err)
+	res, err := (&Runner{Daemon: &fakeDaemon{}, Dir: t.TempDir()}).Run(context.Background(), p, nil)
+	assertNoError(t, err)
+	for _, c := range res.Objectives[0].Checks {
+		if !strings.Contains(c.Message, "docker save -o b.tar a:2 a:1") {
+			t.Errorf("%q: want the one save of both", c.Message)
+		}
+	}
+}
+
+// An image docker import made can never match a saved archive: the advice
+// is to load it back, not to save over the archive.
+func TestExportOfAnImportedImage(t *testing.T) {
+	dir := t.TempDir()
+	testlab.Gunzip(t, fixture, filepath.Join(dir, "my-app.tar"))
+	live := dockerstate.Image{ID: id("81"), RepoTags: []string{"academy-fixture/app:v1"}, Comment: "Imported from -"}
+	r := &Runner{Daemon: &fakeDaemon{images: map[string]dockerstate.Image{"academy-fixture/app:v1": live}}, Dir: dir}
+	res, err := r.Run(context.Background(), plan(t, map[string]string{"image": "academy-fixture/app:v1"}), []string{"export"})
+	assertNoError(t, err)
+	msg := res.Objectives[0].Checks[0].Message
+	if !strings.Contains(msg, "docker import made") || !strings.Contains(msg, "docker load -i my-app.tar") || strings.Contains(msg, "save it again") {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -93,6 +93,12 @@ func (s *containerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	}
 	if s.Running && !c.Running {
 		out.Expected, out.Actual = "running", c.Status
+		if c.Error != "" {
+			// It never ran: its logs are empty, and docker start would
+			// fail the same way. What the daemon said is the lead.
+			return out.fail("%s is %s, not running: the daemon could not start it (%s) — fix that, then remove it and run it again: docker rm %s",
+				name, c.Status, oneLine(c.Error), name)
+		}
 		return out.fail("%s is %s, not running — start it: docker start %s (docker logs %s says why it stopped)", name, c.Status, name, name)
 	}
 	if s.restartsGiven && c.RestartCount > s.MaxRestarts {
@@ -185,4 +191,13 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// oneLine folds what a daemon said onto one line, at most 200 bytes.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
 }

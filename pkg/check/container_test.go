@@ -58,6 +58,8 @@ func TestContainer(t *testing.T) {
 	}
 	exited := running(good)
 	exited.Running, exited.Status = false, "exited"
+	neverRan := running(good)
+	neverRan.Running, neverRan.Status, neverRan.Error = false, "created", "could not find bridge docker0"
 	crashing := running(good)
 	crashing.RestartCount = 3
 	byPrefix := running(good)
@@ -84,6 +86,8 @@ func TestContainer(t *testing.T) {
 		{"the broken version retagged as the good one", ptr(running(bad)), retagged, Fail,
 			"academy's image of cloudcorp/my-app:v1.3.0 retagged as cloudcorp/my-app:v1.2.0"},
 		{"stopped", &exited, good, Fail, "my-app is exited, not running — start it: docker start my-app"},
+		{"created, but the daemon could not start it", &neverRan, good, Fail,
+			"my-app is created, not running: the daemon could not start it (could not find bridge docker0) — fix that, then remove it and run it again: docker rm my-app"},
 		{"restarting", &crashing, good, Fail, "my-app has restarted 3 times (at most 0 allowed)"},
 		{"running the right image", ptr(running(good)), good, Pass, "my-app runs cloudcorp/my-app:v1.2.0 (9a2e00000000)"},
 		{"academy's own image, by its qualified label", ptr(running(builtin)), builtin, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},

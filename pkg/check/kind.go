@@ -25,6 +25,12 @@ type (
 	validator interface {
 		Validate(c *mission.Check) error
 	}
+	// relater is a spec whose advice depends on the other checks of its
+	// objective (two archive checks of one file: one docker save makes
+	// both hold).
+	relater interface {
+		relate(siblings []Spec)
+	}
 	// Asker is a spec that needs an answer from the learner.
 	Asker interface {
 		// Question is what to ask, in one line.
@@ -117,6 +123,17 @@ func Compile(m *mission.Mission) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	for _, o := range p.Objectives {
+		specs := make([]Spec, len(o.Checks))
+		for j, c := range o.Checks {
+			specs[j] = c.Spec
+		}
+		for _, c := range o.Checks {
+			if r, ok := c.Spec.(relater); ok {
+				r.relate(specs)
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -189,7 +206,6 @@ func validateFields(c *mission.Check, spec Spec) error {
 	}
 	return nil
 }
-
 
 // Questions lists, in mission order, the objectives among only (all when
 // only is empty) that ask the learner for an answer, with what to ask.

@@ -58,8 +58,18 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {
 		if d != "" && d == live.ID {
 			out.Expected = d
+			if written := modTime(lab.Path(name)); !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
+				// The same image, but named before the archive existed: it
+				// was never loaded from it.
+				return out.fail("%s is the image %s holds, but it has not been loaded since %s was written (it was named %s, the file written %s) — remove it, then load it: docker rmi %s, then %s",
+					ref, name, name, live.LastTagTime.Local().Format("15:04:05"), written.Local().Format("15:04:05"), ref, load)
+			}
 			return out.pass("%s is the image %s holds (%s)", ref, name, short(live.ID))
 		}
+	}
+	if imported(live) {
+		return out.fail("the daemon's %s is %s, which docker import made, not the image %s holds (%s): import builds a new image from a tar's files; load keeps the image — docker rmi %s, then %s",
+			ref, short(live.ID), name, short(string(img.Config)), ref, load)
 	}
 	return out.fail("the daemon's %s is %s, not the image %s holds (%s) — load it: docker rmi %s, then %s",
 		ref, short(live.ID), name, short(string(img.Config)), ref, load)
@@ -99,4 +109,13 @@ func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive
 		return nil, o.fail("cannot read %s: %v", name, err), false
 	}
 	return rep, o, true
+}
+
+// modTime is when the file was last written; zero when it cannot be told.
+func modTime(path string) time.Time {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/internal/testlab"
 	"github.com/academy-dev/academy/pkg/archive"
@@ -58,6 +59,14 @@ func TestLoaded(t *testing.T) {
 			"broken.tar is not a docker save archive"},
 		{"an archive of another image", map[string]string{"image": "cloudcorp/other:v1"}, nil, Fail,
 			"app.tar holds academy-fixture/app:v1, not cloudcorp/other:v1"},
+		{"docker import instead of load", nil, map[string]dockerstate.Image{ref: {ID: id("81"), RepoTags: []string{ref}, Comment: "Imported from -"}}, Fail,
+			"which docker import made, not the image app.tar holds"},
+		{"the same image, named before the archive was written: never loaded", nil,
+			map[string]dockerstate.Image{ref: {ID: fixtureID, RepoTags: []string{ref}, LastTagTime: time.Unix(1, 0)}}, Fail,
+			"has not been loaded since app.tar was written"},
+		{"the same image, loaded after the archive was written", nil,
+			map[string]dockerstate.Image{ref: {ID: fixtureID, RepoTags: []string{ref}, LastTagTime: time.Now().Add(time.Hour)}}, Pass,
+			"is the image app.tar holds"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := compileWith(t, loadedMission, tt.vars)

@@ -46,6 +46,7 @@ func (d *Daemon) Container(ctx context.Context, nameOrID string) (Container, err
 	if c.State != nil {
 		out.Running = c.State.Running
 		out.Status = string(c.State.Status)
+		out.Error = c.State.Error
 	}
 	if c.Config != nil {
 		out.Image = c.Config.Image

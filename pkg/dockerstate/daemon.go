@@ -218,6 +218,8 @@ func (d *Daemon) Image(ctx context.Context, ref string) (Image, error) {
 		RepoDigests:  res.RepoDigests,
 		OS:           res.Os,
 		Architecture: res.Architecture,
+		Comment:      res.Comment,
+		LastTagTime:  res.Metadata.LastTagTime,
 	}
 	if res.Config != nil {
 		img.Labels = res.Config.Labels

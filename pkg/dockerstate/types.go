@@ -41,6 +41,12 @@ type Image struct {
 	Labels       map[string]string
 	OS           string
 	Architecture string
+	// Comment is what the image's creator wrote of it: docker import
+	// writes "Imported from …".
+	Comment string
+	// LastTagTime is when a name was last given to the image (a tag, a
+	// load, a pull); zero when the daemon does not say.
+	LastTagTime time.Time
 }
 
 // Container is what the checks need to know of one container.
@@ -51,6 +57,7 @@ type Container struct {
 	Image        string // the image as named when the container was created (Config.Image)
 	Running      bool
 	Status       string // created, running, paused, restarting, removing, exited, dead
+	Error        string // why the daemon could not start it, when it could not
 	RestartCount int
 	Labels       map[string]string
 }
