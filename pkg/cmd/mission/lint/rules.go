@@ -104,7 +104,6 @@ func IDFromName(file string) string {
 	return ""
 }
 
-
 func fromSpecErrors(name string, errs mission.SpecErrors, warning bool) []Problem {
 	out := make([]Problem, 0, len(errs))
 	for _, e := range errs {
