@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
 )
 
 // The daemon, as each kind needs it: small interfaces, so a kind depends on
@@ -99,7 +99,8 @@ func (l *Lab) Prefetch(ctx context.Context, refs ...string) {
 }
 
 // Path is where a file of the lab is: name is relative to the lab's folder.
-func (l *Lab) Path(name string) string { return filepath.Join(l.shared.dir, name) }
+// No part of it may be a link (see mission.FileName.In).
+func (l *Lab) Path(name string) (string, error) { return mission.FileName(name).In(l.shared.dir) }
 
 // Dir is the lab's folder as the learner gave it, for messages.
 func (l *Lab) Dir() string { return l.shared.dir }

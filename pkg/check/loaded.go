@@ -58,7 +58,7 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {
 		if d != "" && d == live.ID {
 			out.Expected = d
-			if written := modTime(lab.Path(name)); !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
+			if written := modTime(lab, name); !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
 				// The same image, but named before the archive existed: it
 				// was never loaded from it.
 				return out.fail("%s is the image %s holds, but it has not been loaded since %s was written (it was named %s, the file written %s) — remove it, then load it: docker rmi %s, then %s",
@@ -80,7 +80,10 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 // make: the command that makes the archive.
 func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive.Report, o Outcome, ok bool) {
 	o = Outcome{Subject: name, Command: "tar -xOf " + name + " manifest.json"}
-	path := lab.Path(name)
+	path, err := lab.Path(name)
+	if err != nil {
+		return nil, o.fail("%v — put the archive itself there", err), false
+	}
 	// Stat, then open only a regular file: opening a FIFO would wait for
 	// a writer that never comes.
 	fi, err := os.Stat(path)
@@ -112,7 +115,11 @@ func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive
 }
 
 // modTime is when the file was last written; zero when it cannot be told.
-func modTime(path string) time.Time {
+func modTime(lab *Lab, name string) time.Time {
+	path, err := lab.Path(name)
+	if err != nil {
+		return time.Time{}
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return time.Time{}

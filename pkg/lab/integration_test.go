@@ -317,3 +317,35 @@ func (l *realLab) names(t *testing.T) string {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
+
+// A mission's file name cannot lead reset out of the lab's folder through a
+// link: the file behind it is left alone, and said so.
+func TestResetFollowsNoLink(t *testing.T) {
+	l := newRealLab(t)
+	outside := t.TempDir()
+	victim := filepath.Join(outside, "my-app.tar")
+	if err := os.WriteFile(victim, []byte("not yours"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, "direct.tar")); err != nil {
+		t.Fatal(err)
+	}
+	for _, archive := range []string{"sub/my-app.tar", "direct.tar"} {
+		p := planFor(t, "zone7", map[string]string{"image": l.Name("my-app:v1"), "repo": l.Name("cloudcorp/my-app"), "archive": archive})
+		rp, err := PlanReset(ctx(t), l.d, p, dir, []string{"export"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rp.Items) != 0 || len(rp.Left) != 1 || !strings.Contains(rp.Left[0].Why, "is a link") {
+			t.Errorf("%s: reset lists %v, leaves %+v; want it left alone as a link", archive, itemNames(rp.Items), rp.Left)
+		}
+		rp.Apply(ctx(t), l.d, l.w)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "not yours" {
+		t.Errorf("the file outside the lab's folder was touched: %q, %v", b, err)
+	}
+}

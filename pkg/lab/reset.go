@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
 )
 
 // Item is one thing reset would remove, as it is now.
@@ -124,7 +124,12 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		}
 		rp.Items = append(rp.Items, Item{Kind: kind, Name: name, ID: c.ID, Detail: detail})
 	case check.ArtifactFile:
-		fi, err := os.Lstat(filepath.Join(rp.Dir, name))
+		path, err := mission.FileName(name).In(rp.Dir)
+		if err != nil {
+			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: err.Error()})
+			return nil
+		}
+		fi, err := os.Lstat(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil
@@ -186,7 +191,11 @@ func (rp *ResetPlan) remove(ctx context.Context, d Daemon, w Writer, it Item) er
 			return err
 		}
 	case check.ArtifactFile:
-		path := filepath.Join(rp.Dir, it.Name)
+		// Resolved again: what was listed may have been swapped for a link.
+		path, err := mission.FileName(it.Name).In(rp.Dir)
+		if err != nil {
+			return fmt.Errorf("%w; left alone", err)
+		}
 		fi, err := os.Lstat(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

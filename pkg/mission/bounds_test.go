@@ -2,6 +2,8 @@ package mission
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -143,5 +145,19 @@ func TestStrictKeysAndTypes(t *testing.T) {
 	}
 	if got := Distance("pionts", "points"); got != 1 {
 		t.Errorf("Distance(pionts, points) = %d, want 1", got)
+	}
+}
+
+func TestFileNameInFollowsNoLink(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FileName("sub/x.tar").In(dir); err == nil || !strings.Contains(err.Error(), "is a link") {
+		t.Errorf("through a linked folder: err = %v", err)
+	}
+	if p, err := FileName("new/x.tar").In(dir); err != nil || p != filepath.Join(dir, "new/x.tar") {
+		t.Errorf("a missing file: %q, %v", p, err)
 	}
 }

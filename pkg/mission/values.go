@@ -3,6 +3,7 @@ package mission
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -62,6 +63,30 @@ func (f FileName) Validate() error {
 		return fmt.Errorf("%s must name a file inside the lab's folder (relative, without ..)", quoteShort(s))
 	}
 	return nil
+}
+
+// In is where the file is in the lab's folder dir. No part of the name may
+// be a link, the last one included: a link could lead out of the folder, and
+// academy neither reads nor (reset) removes anything outside it.
+func (f FileName) In(dir string) (string, error) {
+	if err := f.Validate(); err != nil {
+		return "", err
+	}
+	path := dir
+	parts := strings.Split(filepath.Clean(string(f)), string(filepath.Separator))
+	for _, part := range parts {
+		path = filepath.Join(path, part)
+		fi, err := os.Lstat(path)
+		if err != nil {
+			// What does not exist cannot lead anywhere; the caller sees
+			// it missing.
+			return filepath.Join(dir, string(f)), nil
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return "", fmt.Errorf("%s is a link: academy does not follow links in the lab's folder", path)
+		}
+	}
+	return path, nil
 }
 
 // containerName is the pattern the daemon accepts for container names.
