@@ -113,9 +113,10 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		name, want, short(string(img.Config)), want, short(live.ID), save)
 }
 
-// imported says whether docker import made the image: its comment says so.
+// imported says whether docker import made the image: its comment says so
+// ("Imported from -" on Docker, "imported from tarball" on Podman).
 func imported(img dockerstate.Image) bool {
-	return strings.HasPrefix(img.Comment, "Imported from")
+	return strings.HasPrefix(strings.ToLower(img.Comment), "imported from")
 }
 
 // findImage returns the archived image carrying ref among its RepoTags or

@@ -44,8 +44,10 @@ func (d *Daemon) Container(ctx context.Context, nameOrID string) (Container, err
 		RestartCount: c.RestartCount,
 	}
 	if c.State != nil {
-		out.Running = c.State.Running
 		out.Status = string(c.State.Status)
+		// State.Running stays true while paused or restarting: running is
+		// what the status says.
+		out.Running = c.State.Running && out.Status == "running"
 		out.Error = c.State.Error
 	}
 	if c.Config != nil {

@@ -97,3 +97,22 @@ func TestContainerNotFound(t *testing.T) {
 	// An empty name is not asked of the daemon.
 	assertRequests(t, e, "HEAD /_ping", "GET /v1.41/containers/web/json")
 }
+
+// A paused container is not running, though the API's State.Running stays
+// true; nor is one the daemon could not start, whose error is kept.
+func TestContainerPausedIsNotRunning(t *testing.T) {
+	e := fakeengine.Start(t, fakeengine.Docker2010)
+	e.Register("GET", "/containers/web/json", fakeengine.JSON([]byte(`{"Id":"abc","Name":"/web","Image":"sha256:1",
+"State":{"Status":"paused","Running":true,"Paused":true},"Config":{"Image":"app:v1"}}`)))
+	e.Register("GET", "/containers/idle/json", fakeengine.JSON([]byte(`{"Id":"def","Name":"/idle","Image":"sha256:1",
+"State":{"Status":"created","Running":false,"Error":"could not find bridge docker0"},"Config":{"Image":"app:v1"}}`)))
+	d := openFake(t, e, 0)
+	c, err := d.Container(context.Background(), "web")
+	if err != nil || c.Running || c.Status != "paused" {
+		t.Errorf("paused: %+v, %v; want not running", c, err)
+	}
+	c, err = d.Container(context.Background(), "idle")
+	if err != nil || c.Running || c.Error != "could not find bridge docker0" {
+		t.Errorf("never started: %+v, %v; want its error", c, err)
+	}
+}

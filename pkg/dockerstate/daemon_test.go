@@ -247,6 +247,8 @@ func TestImage(t *testing.T) {
 				Labels:       map[string]string{"org.opencontainers.image.title": "my-app"},
 				OS:           "linux",
 				Architecture: "amd64",
+				Comment:      "Imported from -",
+				LastTagTime:  time.Date(2026, time.November, 26, 7, 25, 10, 441535447, time.UTC),
 			},
 		},
 		{
@@ -258,6 +260,8 @@ func TestImage(t *testing.T) {
 				Labels:       map[string]string{"org.opencontainers.image.title": "my-app"},
 				OS:           "linux",
 				Architecture: "amd64",
+				Comment:      "Imported from -",
+				LastTagTime:  time.Date(2026, time.November, 26, 7, 25, 13, 333374903, time.UTC),
 			},
 		},
 		{
@@ -269,6 +273,7 @@ func TestImage(t *testing.T) {
 				Labels:       map[string]string{"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
 				OS:           "linux",
 				Architecture: "arm64",
+				LastTagTime:  time.Date(2026, time.November, 24, 16, 40, 12, 731960185, time.UTC),
 			},
 		},
 		{
@@ -283,6 +288,7 @@ func TestImage(t *testing.T) {
 				Labels:       map[string]string{"org.opencontainers.image.title": "my-app"},
 				OS:           "linux",
 				Architecture: "amd64",
+				Comment:      "imported from tarball",
 			},
 		},
 		{
@@ -550,14 +556,14 @@ func TestResponseCaps(t *testing.T) {
 			e.Register("GET", tt.path, endless(&sent, done, tt.withLength))
 			d := openFake(t, e, time.Minute)
 			err := tt.call(context.Background(), d)
-			assertRequestError(t, err, e.Host(), tt.endpoint, "larger than 4 MiB", "something other than a Docker daemon")
+			assertRequestError(t, err, e.Host(), tt.endpoint, "larger than 1 MiB", "something other than a Docker daemon")
 			// The handler ends when its writes fail: the client has let go.
 			select {
 			case <-done:
 			case <-time.After(time.Minute):
 				t.Fatal("the daemon is still sending a minute after the client gave up")
 			}
-			if n := sent.Load(); n > MaxResponseBytes+16*mib {
+			if n := sent.Load(); n > MaxInspectBytes+16*mib {
 				t.Errorf("the daemon got %d bytes out before the client gave up; want about the cap", n)
 			}
 		})

@@ -509,14 +509,18 @@ func pinnedAPIVersion(v string) (string, error) {
 
 // readCapped reads a small file whole, refusing one larger than max.
 func readCapped(path string, max int64) ([]byte, error) {
+	// Stat before opening: opening a FIFO would wait for a writer, and no
+	// Ctrl-C reaches a goroutine blocked in open(2).
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err

@@ -309,6 +309,11 @@ func TestSSHArgs(t *testing.T) {
 		"ssh://me@lab7:2222":            {"-o", "ConnectTimeout=30", "-T", "-l", "me", "-p", "2222", "--", "lab7", "docker", "system", "dial-stdio"},
 		"ssh://me@lab7/run/docker.sock": {"-o", "ConnectTimeout=30", "-T", "-l", "me", "--", "lab7", "docker", "--host=unix:///run/docker.sock", "system", "dial-stdio"},
 		"ssh://-oProxyCommand=x@lab7":   {"-o", "ConnectTimeout=30", "-T", "-l", "-oProxyCommand=x", "--", "lab7", "docker", "system", "dial-stdio"},
+		// ssh hands the remote words to a shell: a path cannot add a command.
+		"ssh://u@h/run/x.sock;touch%20/tmp/pwned;": {"-o", "ConnectTimeout=30", "-T", "-l", "u", "--", "h", "docker",
+			"'--host=unix:///run/x.sock;touch /tmp/pwned;'", "system", "dial-stdio"},
+		"ssh://u@h/run/it's.sock": {"-o", "ConnectTimeout=30", "-T", "-l", "u", "--", "h", "docker",
+			`'--host=unix:///run/it'\''s.sock'`, "system", "dial-stdio"},
 	} {
 		s, err := parseSSH(in)
 		if err != nil {

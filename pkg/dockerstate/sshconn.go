@@ -60,11 +60,31 @@ func (s sshSpec) args() []string {
 	if s.port != "" {
 		args = append(args, "-p", s.port)
 	}
-	args = append(args, "--", s.host, "docker")
+	// ssh joins the words after the host into one line for the remote
+	// shell: each is quoted, so a path cannot add a command of its own
+	// (as docker/cli does since it quoted them).
+	remote := []string{"docker"}
 	if strings.Trim(s.path, "/") != "" {
-		args = append(args, "--host=unix://"+s.path)
+		remote = append(remote, "--host=unix://"+s.path)
 	}
-	return append(args, "system", "dial-stdio")
+	remote = append(remote, "system", "dial-stdio")
+	args = append(args, "--", s.host)
+	for _, w := range remote {
+		args = append(args, shellQuote(w))
+	}
+	return args
+}
+
+// shellQuote quotes a word for a POSIX shell: as it is when it holds only
+// characters no shell treats specially, else in single quotes.
+func shellQuote(w string) string {
+	safe := w != "" && strings.IndexFunc(w, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@%+,", r))
+	}) < 0
+	if safe {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 // commandConn is a connection over a process's standard input and output,

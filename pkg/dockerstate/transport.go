@@ -17,6 +17,11 @@ import (
 // with thousands of tags a few hundred.
 const MaxResponseBytes = 4 << 20
 
+// MaxInspectBytes caps the answer about one thing (an image, a container,
+// the daemon): decoded, an answer costs several times its size in memory,
+// and a class asks a few of them of many hosts at once.
+const MaxInspectBytes = 1 << 20
+
 // MaxEventBytes caps each line of an event stream.
 const MaxEventBytes = 1 << 20
 
@@ -167,12 +172,22 @@ func (c *cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &lineCappedBody{rc: resp.Body, max: c.line, endpoint: endpoint}
 		return resp, nil
 	}
-	if resp.ContentLength > c.limit {
-		resp.Body.Close()
-		return nil, &tooLargeError{endpoint: endpoint, limit: c.limit}
+	limit := c.limit
+	if !isList(req.URL.Path) {
+		limit = min(limit, MaxInspectBytes)
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: c.limit, limit: c.limit, endpoint: endpoint}
+	if resp.ContentLength > limit {
+		resp.Body.Close()
+		return nil, &tooLargeError{endpoint: endpoint, limit: limit}
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: limit, limit: limit, endpoint: endpoint}
 	return resp, nil
+}
+
+// isList tells the endpoints that list many things: /images/json and
+// /containers/json; the others answer about one.
+func isList(path string) bool {
+	return strings.HasSuffix(path, "/images/json") || strings.HasSuffix(path, "/containers/json")
 }
 
 // isStream tells the endpoints whose answers have no end: only events.
