@@ -84,6 +84,8 @@ func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	if ok, why := matchRepoDigest(answer, ref, img); !ok {
 		return out.fail("%s", why)
 	}
+	// A right answer is the secret: a class's report is read by others.
+	out.Actual = ""
 	return out.pass("your answer is a RepoDigest of %s", ref)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/academy-dev/academy/internal/testlab"
 	"github.com/academy-dev/academy/pkg/archive"
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/opencontainers/go-digest"
 )
 
 // fixture is a real Docker 20.10 `docker save` of academy-fixture/app:v1.
@@ -123,5 +124,18 @@ func TestExportOfAnImportedImage(t *testing.T) {
 	msg := res.Objectives[0].Checks[0].Message
 	if !strings.Contains(msg, "docker import made") || !strings.Contains(msg, "docker load -i my-app.tar") || strings.Contains(msg, "save it again") {
 		t.Errorf("message %q", msg)
+	}
+}
+
+// Two images of an archive carrying one name: docker load leaves the name on
+// the last, so that is the one judged.
+func TestFindImageTakesTheLastOfOneName(t *testing.T) {
+	rep := &archive.Report{Images: []archive.Image{
+		{RepoTags: []string{"my-app:v1"}, Config: digest.Digest(id("aa"))},
+		{RepoTags: []string{"my-app:v1"}, Config: digest.Digest(id("bb"))},
+	}}
+	img, ok := findImage(rep, "my-app:v1")
+	if !ok || img.Config != digest.Digest(id("bb")) {
+		t.Errorf("findImage = %v, %v; want the last image", img.Config, ok)
 	}
 }

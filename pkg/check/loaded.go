@@ -97,7 +97,8 @@ func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive
 	case !fi.Mode().IsRegular():
 		return nil, o.fail("%s is not a regular file (%s) — %s", name, fi.Mode().Type(), make), false
 	}
-	ctx, cancel := context.WithTimeout(ctx, lab.FileTimeout()+time.Duration(fi.Size()/minReadRate)*time.Second)
+	deadline := lab.FileTimeout() + time.Duration(fi.Size()/minReadRate)*time.Second
+	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 	rep, err = archive.VerifyFile(ctx, path, archive.Options{})
 	var invalid *archive.InvalidError
@@ -105,7 +106,11 @@ func readArchive(ctx context.Context, lab *Lab, name, make string) (rep *archive
 	case errors.As(err, &invalid):
 		return nil, o.fail("%s", invalidArchive(name, make, invalid.Reason)), false
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, o.fail("reading %s took longer than %s — is it on a slow disk? raise --timeout", name, lab.FileTimeout()), false
+		// Not the learner's failure: the archive may be valid, only slow
+		// to read (a big, strongly compressed one).
+		return nil, Outcome{Subject: name, Status: Error, Command: o.Command,
+			Message: fmt.Sprintf("could not finish reading %s within %s (%s) — raise --timeout, or check it with academy archive verify %s",
+				name, deadline.Round(time.Second), archive.HumanSize(fi.Size()), name)}, false
 	case errors.Is(err, context.Canceled):
 		return nil, Outcome{Subject: name, Status: Error, Message: err.Error()}, false
 	case err != nil:

@@ -58,7 +58,12 @@ func (p *Plan) Select(only []string) ([]Objective, error) {
 		return p.Objectives, nil
 	}
 	out := make([]Objective, 0, len(only))
+	seen := map[string]bool{}
 	for _, id := range only {
+		if seen[id] {
+			continue // named twice, checked (and scored) once
+		}
+		seen[id] = true
 		found := false
 		for _, o := range p.Objectives {
 			if o.ID == id {

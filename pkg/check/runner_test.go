@@ -211,3 +211,14 @@ func TestEachImageIsAskedOnce(t *testing.T) {
 		t.Errorf("score = %d/%d, want 1/3 (only multi-tag holds)", earned, possible)
 	}
 }
+
+// An objective named twice is checked, and scored, once.
+func TestObjectiveNamedTwiceCountsOnce(t *testing.T) {
+	app := image("9a2e", "my-app:v1", "cloudcorp/my-app:latest", "cloudcorp/my-app:1.0.0")
+	d := &fakeDaemon{images: map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app, "cloudcorp/my-app:1.0.0": app}}
+	res, err := (&Runner{Daemon: d, Dir: t.TempDir()}).Run(context.Background(), zone7(t), []string{"multi-tag", "multi-tag", "export", "multi-tag"})
+	assertNoError(t, err)
+	if earned, possible := res.Score(); len(res.Objectives) != 2 || earned != 1 || possible != 2 {
+		t.Errorf("%d objectives, score %d/%d; want 2 objectives, 1/2", len(res.Objectives), earned, possible)
+	}
+}
