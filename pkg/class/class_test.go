@@ -238,3 +238,15 @@ func BenchmarkClass(b *testing.B) {
 	b.ReportMetric(float64(whole)/float64(single), "class/host")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/200/1024, "KiB/host")
 }
+
+func TestExpandDirStaysInTheClassFolder(t *testing.T) {
+	for name, want := range map[string]string{
+		"pc7": "labs/pc7",
+		"tcp://127.0.0.1:2375/../../../../tmp/secret": "labs/tcp___127.0.0.1_2375_.._.._.._.._tmp_secret",
+		"..": "labs/_..",
+	} {
+		if got := ExpandDir("labs/{name}", Host{Name: name}); got != want {
+			t.Errorf("ExpandDir(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

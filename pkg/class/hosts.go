@@ -142,7 +142,24 @@ func FromEndpoints(endpoints []string) ([]Host, error) {
 }
 
 // ExpandDir fills {name} in a folder template with the host's name, so a
-// class's archives can sit in one folder per learner: -C labs/{name}.
+// class's archives can sit in one folder per learner: -C labs/{name}. A
+// name is one folder: a host named by its endpoint (tcp://pc7:2376/x/..)
+// has every character that is not a letter, digit, _ . @ or - made _, so
+// it can never lead out of the class's folder.
 func ExpandDir(template string, h Host) string {
-	return strings.ReplaceAll(template, "{name}", h.Name)
+	return strings.ReplaceAll(template, "{name}", folderName(h.Name))
+}
+
+func folderName(name string) string {
+	safe := []rune(name)
+	for i, r := range safe {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.@-", r)) {
+			safe[i] = '_'
+		}
+	}
+	out := string(safe)
+	if out == "" || out[0] == '.' {
+		out = "_" + out
+	}
+	return out
 }

@@ -18,6 +18,13 @@ import (
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C asks every wait to end and clean up; a second one,
+	// if clean-up itself hangs (a daemon that no longer answers), ends the
+	// process at once, as the signal's default does.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	f := cmdutil.NewFactory()
 	return Run(ctx, f, os.Args[1:])
 }
