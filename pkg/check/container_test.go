@@ -66,6 +66,8 @@ func TestContainer(t *testing.T) {
 	byPrefix.Name = "something-else"
 	retagged := image("4f1c", "cloudcorp/my-app:v1.2.0", "cloudcorp/my-app:v1.3.0")
 	retagged.Labels = map[string]string{BuiltinLabel: "cloudcorp/my-app:v1.3.0"}
+	child := image("c41d", "cloudcorp/my-app:v1.2.0")
+	child.Labels, child.Layers = map[string]string{BuiltinLabel: "cloudcorp/my-app:v1.3.0"}, 2 // built FROM v1.3.0
 	builtin := good
 	builtin.Labels = map[string]string{BuiltinLabel: "docker.io/cloudcorp/my-app:v1.2.0"}
 
@@ -90,6 +92,7 @@ func TestContainer(t *testing.T) {
 			"my-app is created, not running: the daemon could not start it (could not find bridge docker0) — fix that, then remove it and run it again: docker rm my-app"},
 		{"restarting", &crashing, good, Fail, "my-app has restarted 3 times (at most 0 allowed)"},
 		{"running the right image", ptr(running(good)), good, Pass, "my-app runs cloudcorp/my-app:v1.2.0 (9a2e00000000)"},
+		{"the learner's build FROM academy's image, labels inherited", ptr(running(child)), child, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
 		{"academy's own image, by its qualified label", ptr(running(builtin)), builtin, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
 	}
 	for _, tt := range tests {

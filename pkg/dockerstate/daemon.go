@@ -220,6 +220,7 @@ func (d *Daemon) Image(ctx context.Context, ref string) (Image, error) {
 		Architecture: res.Architecture,
 		Comment:      res.Comment,
 		LastTagTime:  res.Metadata.LastTagTime,
+		Layers:       len(res.RootFS.Layers),
 	}
 	if res.Config != nil {
 		img.Labels = res.Config.Labels

@@ -249,6 +249,7 @@ func TestImage(t *testing.T) {
 				Architecture: "amd64",
 				Comment:      "Imported from -",
 				LastTagTime:  time.Date(2026, time.November, 26, 7, 25, 10, 441535447, time.UTC),
+				Layers:       1,
 			},
 		},
 		{
@@ -262,6 +263,7 @@ func TestImage(t *testing.T) {
 				Architecture: "amd64",
 				Comment:      "Imported from -",
 				LastTagTime:  time.Date(2026, time.November, 26, 7, 25, 13, 333374903, time.UTC),
+				Layers:       1,
 			},
 		},
 		{
@@ -274,6 +276,7 @@ func TestImage(t *testing.T) {
 				OS:           "linux",
 				Architecture: "arm64",
 				LastTagTime:  time.Date(2026, time.November, 24, 16, 40, 12, 731960185, time.UTC),
+				Layers:       2,
 			},
 		},
 		{
@@ -289,6 +292,7 @@ func TestImage(t *testing.T) {
 				OS:           "linux",
 				Architecture: "amd64",
 				Comment:      "imported from tarball",
+				Layers:       1,
 			},
 		},
 		{
@@ -305,6 +309,7 @@ func TestImage(t *testing.T) {
 				Labels:       map[string]string{"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
 				OS:           "linux",
 				Architecture: "amd64",
+				Layers:       2,
 			},
 		},
 	}

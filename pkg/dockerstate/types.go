@@ -47,6 +47,8 @@ type Image struct {
 	// LastTagTime is when a name was last given to the image (a tag, a
 	// load, a pull); zero when the daemon does not say.
 	LastTagTime time.Time
+	// Layers is how many layers the image's file system has.
+	Layers int
 }
 
 // Container is what the checks need to know of one container.

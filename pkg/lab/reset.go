@@ -105,7 +105,9 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		if err != nil {
 			return err
 		}
-		if setup && img.Labels[LabelMission] != missionID {
+		// An image built FROM academy's inherits its labels but adds
+		// layers (academy's have one): that is the learner's, not set-up's.
+		if setup && (img.Labels[LabelMission] != missionID || img.Layers > 1) {
 			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "it is not academy's image any more (" + shortID(img.ID) + "); set-up did not make it"})
 			return nil
 		}
