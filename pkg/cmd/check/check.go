@@ -112,7 +112,7 @@ error, 130 interrupted.`,
 					return cmdutil.Usagef("--answer %s: the answer is longer than %d bytes", k, maxAnswer)
 				}
 			}
-			if opts.Hosts, err = classHosts(opts.IO, hostsFile, opts.Context, hosts); err != nil {
+			if opts.Hosts, err = classHosts(cmd.Context(), opts.IO, hostsFile, opts.Context, hosts); err != nil {
 				return err
 			}
 			if len(hosts) == 1 && hostsFile == "" {

@@ -66,7 +66,7 @@ func writeClassReports(opts *Options, rs []*check.Result) error {
 
 // classHosts reads the endpoints of a class from --hosts FILE or several
 // -H; none when one endpoint is checked.
-func classHosts(streams *cmdutil.IOStreams, file, contextName string, endpoints []string) ([]class.Host, error) {
+func classHosts(ctx context.Context, streams *cmdutil.IOStreams, file, contextName string, endpoints []string) ([]class.Host, error) {
 	switch {
 	case (file != "" || len(endpoints) > 1) && contextName != "":
 		return nil, cmdutil.Usagef("--context names one endpoint; a class is given by --hosts or several -H")
@@ -75,7 +75,11 @@ func classHosts(streams *cmdutil.IOStreams, file, contextName string, endpoints 
 	case file != "":
 		var r io.Reader
 		if file == "-" {
-			r = streams.In
+			if streams.InTTY {
+				return nil, cmdutil.Usagef("--hosts -: standard input is a terminal; pipe the hosts in, or name a file")
+			}
+			// A pipe that never sends must not hold academy past Ctrl-C.
+			r = ctxReader{ctx: ctx, r: streams.In}
 		} else {
 			f, err := openRegular(file)
 			if err != nil {
@@ -110,4 +114,34 @@ func openRegular(name string) (*os.File, error) {
 		return nil, errors.New("not a regular file")
 	}
 	return os.Open(name)
+}
+
+// ctxReader reads r, giving up when ctx ends: a read from a pipe cannot be
+// interrupted, so it is left to finish on its own.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if c.ctx == nil {
+		return c.r.Read(p)
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	buf := make([]byte, len(p))
+	done := make(chan result, 1)
+	go func() {
+		n, err := c.r.Read(buf)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		copy(p, buf[:r.n])
+		return r.n, r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
