@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ type UnknownObjectiveError struct {
 }
 
 func (e *UnknownObjectiveError) Error() string {
-	return fmt.Sprintf("mission %s has no objective %q (it has: %v)", e.Mission, e.ID, e.Known)
+	return fmt.Sprintf("mission %s has no objective %q (it has: %s)", e.Mission, e.ID, strings.Join(e.Known, ", "))
 }
 
 // Select returns the plan's objectives named in only, in the order given;

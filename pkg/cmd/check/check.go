@@ -12,6 +12,7 @@ import (
 
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/class"
+	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
@@ -194,27 +195,17 @@ func parsePairs(flag string, values []string) (map[string]string, error) {
 
 // Plan loads the mission, expands its variables and compiles its checks:
 // every mistake in the mission or the flags is found here, before the
-// daemon is asked anything.
+// daemon is asked anything. A mistake of the learner's is a usage error in
+// their words (lesson.Plan); an unknown objective names those there are.
 func Plan(catalog *mission.Catalog, id string, vars map[string]string, only []string) (*check.Plan, error) {
-	if err := catalog.CheckDirs(); err != nil {
-		return nil, &cmdutil.UsageError{Err: err}
-	}
-	m, err := catalog.Find(id)
+	p, err := lesson.Plan(catalog, id, vars)
 	if err != nil {
 		return nil, err
 	}
-	if m, err = m.Expand(vars); err != nil {
-		var unknown *mission.UnknownVarError
-		if errors.As(err, &unknown) {
-			return nil, &cmdutil.UsageError{Err: err}
-		}
-		return nil, err
-	}
-	p, err := check.Compile(m)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.Select(only); err != nil {
+	var unknown *check.UnknownObjectiveError
+	if _, err := p.Select(only); errors.As(err, &unknown) {
+		return nil, lesson.UnknownObjective(unknown.Mission, unknown.ID, unknown.Known)
+	} else if err != nil {
 		return nil, err
 	}
 	return p, nil

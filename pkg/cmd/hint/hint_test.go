@@ -225,8 +225,8 @@ func TestHintMistakes(t *testing.T) {
 	}{
 		{nil, "hint needs a mission, e.g. academy hint zone7"},
 		{[]string{"zone"}, `unknown mission "zone" — did you mean zone7?`},
-		{[]string{"zone7", "mult-tag"}, `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (objectives: multi-tag, digest, export)`},
-		{[]string{"zone7", "nope"}, `mission zone7 has no objective "nope" (objectives: multi-tag, digest, export)`},
+		{[]string{"zone7", "mult-tag"}, `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (it has: multi-tag, digest, export)`},
+		{[]string{"zone7", "nope"}, `mission zone7 has no objective "nope" (it has: multi-tag, digest, export)`},
 		{[]string{"zone7", "digest", "export"}, "hint takes a mission and at most one objective, not 2"},
 	}
 	for _, tt := range tests {

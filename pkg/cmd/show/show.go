@@ -25,6 +25,8 @@ type Options struct {
 	Vars      map[string]string
 	// Reveal adds each objective's solution.
 	Reveal bool
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdShow returns the show command. runF replaces the run function in
@@ -63,6 +65,7 @@ them one step at a time.`,
 			if opts.Vars, err = lesson.ParseVars(vars); err != nil {
 				return err
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

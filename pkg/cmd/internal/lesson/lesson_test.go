@@ -28,6 +28,11 @@ func TestWrap(t *testing.T) {
 		{"indented", "one two three four five six seven eight", 30, "          ", "one two three four\n          five six seven eight"},
 		{"a long word stays whole", "run docker-inspect-with-a-very-long-name now", 12, "", "run\ndocker-inspect-with-a-very-long-name\nnow"},
 		{"names are not broken at their dash", "tag it as cloudcorp/my-app:latest", 20, "", "tag it as\ncloudcorp/my-app:latest"},
+		{"a command line is never joined with the sentence after it",
+			"deploy it as production does:\n  docker run -d --name my-app app:v1.3.0\n  docker logs my-app\n(--network none: the demo app needs no network.)\ndocker ps\nlists it.", 60, "",
+			"deploy it as production does:\n  docker run -d --name my-app app:v1.3.0\n  docker logs my-app\n(--network none: the demo app needs no network.)\ndocker ps\nlists it."},
+		{"a command is never broken inside", "then run docker inspect --format='{{index .RepoDigests 0}}' nginx to see it", 40, "",
+			"then run\ndocker inspect --format='{{index .RepoDigests 0}}' nginx\nto see it"},
 		{"control characters replaced", "a \x1b[2Jb", 0, "", "a \ufffd[2Jb"},
 		{"wide terminals get lines a person can follow", strings.Repeat("word ", 40), 200, "", ""},
 	}
@@ -167,7 +172,7 @@ func TestFind(t *testing.T) {
 		})
 	}
 	m, _ := Find(mission.NewCatalog(missions.FS), "zone7", nil)
-	if _, err := Objective(m, "mult-tag"); err == nil || !strings.Contains(err.Error(), `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (objectives: multi-tag, digest, export)`) {
+	if _, err := Objective(m, "mult-tag"); err == nil || !strings.Contains(err.Error(), `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (it has: multi-tag, digest, export)`) {
 		t.Errorf("unknown objective: %v", err)
 	}
 }
