@@ -106,7 +106,8 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 			return err
 		}
 		if setup && img.Labels[LabelMission] != missionID {
-			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "it is not academy's image any more (" + shortID(img.ID) + "); set-up did not make it"})
+			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "set-up makes this name, but it now holds another image (" + shortID(img.ID) +
+				"), not academy's, which may be yours: remove it yourself if it is not, docker rmi " + name})
 			return nil
 		}
 		rp.Items = append(rp.Items, Item{Kind: kind, Name: name, Setup: setup, ID: img.ID, Detail: tagDetail(img, name)})

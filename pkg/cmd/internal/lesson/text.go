@@ -261,3 +261,16 @@ func Next(text, command string, width int, indent string) string {
 	}
 	return Wrap(text, width, indent) + "\n" + indent + command
 }
+
+// Hang lays s out as report.Hanging does, in width columns (0: one line):
+// its first line after first, the others after rest. Every screen wraps
+// this way, so a command is never cut in two on any of them.
+func Hang(s string, width int, first, rest string) string {
+	return strings.Join(report.Hanging(s, width, first, rest), "\n")
+}
+
+// ErrWidth is Width for the error stream: the columns of the terminal it
+// is, or 0.
+func ErrWidth(ios *cmdutil.IOStreams) int {
+	return Width(&cmdutil.IOStreams{Out: ios.ErrOut, OutTTY: ios.ErrTTY})
+}
