@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWrap(t *testing.T) {
@@ -205,6 +206,34 @@ func TestWrapKeepsCommandsWhole(t *testing.T) {
 	for _, tt := range tests {
 		if got := Wrap(tt.in, tt.w); !slices.Equal(got, tt.want) {
 			t.Errorf("%s:\n got  %q\n want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The lines of what to do next close the text report; a watched screen
+// says when it was checked.
+func TestTextNextAndCheckedAt(t *testing.T) {
+	r, _ := Lookup("text")
+	var b bytes.Buffer
+	at := time.Date(2025, 3, 1, 14, 3, 22, 0, time.Local)
+	opts := Options{Width: 60, CheckedAt: at, Next: []string{"Mission complete. Next, Exporting & Importing Images: academy show zone7-airgap"}}
+	if err := r.Render(&b, fixtures()["pass"], opts); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"checked at 14:03:22 in 9ms", "\n\nMission complete. Next, Exporting & Importing Images:\n  academy show zone7-airgap\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in\n%s", want, out)
+		}
+	}
+	for _, format := range []string{"json", "junit", "tap"} {
+		var b bytes.Buffer
+		f, _ := Lookup(format)
+		if err := f.Render(&b, fixtures()["pass"], opts); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "Mission complete") {
+			t.Errorf("%s carries the text's next step", format)
 		}
 	}
 }

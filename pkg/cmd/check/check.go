@@ -50,6 +50,11 @@ type Options struct {
 	// Wait, when positive, checks again until everything passes or it
 	// has gone by.
 	Wait time.Duration
+	// Flags are the learner's, repeated in every academy command printed.
+	Flags lesson.Flags
+
+	// next is what the text report says once the mission is complete.
+	next []string
 }
 
 // maxAnswer bounds one answer: a digest reference is under 300 bytes.
@@ -128,7 +133,9 @@ error, 130 interrupted.`,
 			if opts.Concurrency <= 0 {
 				return cmdutil.Usagef("--concurrency must be positive")
 			}
-			if cmd.Flags().Changed("min-score") && opts.MinScore < 0 {
+			if !cmd.Flags().Changed("min-score") {
+				opts.MinScore = -1 // no minimum: every objective must pass
+			} else if opts.MinScore < 0 {
 				return cmdutil.Usagef("--min-score must be 0 or more")
 			}
 			if opts.Timeout <= 0 {
@@ -139,6 +146,7 @@ error, 130 interrupted.`,
 					return err
 				}
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -158,7 +166,7 @@ error, 130 interrupted.`,
 	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
 	fl.BoolVar(&opts.Explain, "explain", false, "also name, for each check, the docker command that shows the same fact")
-	fl.IntVar(&opts.MinScore, "min-score", -1, "exit 0 when the score reaches `N` points, though an objective failed")
+	fl.IntVar(&opts.MinScore, "min-score", 0, "exit 0 when the score reaches `N` points, though an objective failed (default: every objective must pass)")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return report.Names(), cobra.ShellCompDirectiveNoSpace
 	})
