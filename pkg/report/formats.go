@@ -180,7 +180,7 @@ func ofPoints(earned, possible int) string {
 	if possible == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %d of %d points", earned, possible)
+	return fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 }
 
 // titleOr returns title, or id when the title is empty.

@@ -199,6 +199,8 @@ func TestWrapKeepsCommandsWhole(t *testing.T) {
 		{"academy in prose is a word", "point academy there with -C", 14, []string{"point academy", "there with -C"}},
 		{"an academy command", "Ready: academy check zone7 --var image=shop:v2 says what is left", 30,
 			[]string{"Ready:", "academy check zone7 --var image=shop:v2", "says what is left"}},
+		{"two commands joined by ;", "$ tar -xOf my-app.tar manifest.json; docker image inspect --format '{{.Id}}' my-app:v1", 40,
+			[]string{"$ tar -xOf my-app.tar manifest.json;", "docker image inspect --format '{{.Id}}' my-app:v1"}},
 		{"after $", "$ docker image inspect --format '{{.Id}}' nginx", 20, []string{"$ docker image inspect --format '{{.Id}}' nginx"}},
 		{"a 64-character ID stays on one line", "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b is valid", 40,
 			[]string{"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b", "is valid"}},

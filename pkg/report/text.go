@@ -59,7 +59,7 @@ func (textRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) e
 	}
 	line := fmt.Sprintf("%d/%d hosts passed", passed, len(cl))
 	if possible > 0 {
-		line += fmt.Sprintf(", %d of %d points", earned, possible)
+		line += fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 	}
 	colour := t.p.red
 	if passed == len(cl) && passed > 0 {
@@ -222,7 +222,7 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 		line += " (" + strings.Join(notes, ", ") + ")"
 	}
 	if possible > 0 {
-		line += fmt.Sprintf(", %d of %d points", earned, possible)
+		line += fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 	}
 	colour := t.p.yellow
 	switch r.Status() {
@@ -313,6 +313,14 @@ func addsToMessage(c check.Outcome) bool {
 	}
 	adds := func(v string) bool { return !strings.Contains(c.Message, v) }
 	return adds(c.Expected) || adds(c.Actual)
+}
+
+// pointCount is n points: "1 point", "3 points".
+func pointCount(n int) string {
+	if n == 1 {
+		return "1 point"
+	}
+	return fmt.Sprintf("%d points", n)
 }
 
 // points is an objective's score, in the unit every screen uses: "0/1

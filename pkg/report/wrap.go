@@ -74,7 +74,8 @@ var clauseWords = map[string]bool{
 //     word that opens it to the word that closes it;
 //   - a command: a command word (docker, academy check, tar, mv, …) where a
 //     cue says a command follows — the start of the text, a word ending
-//     with a colon, "(", "$", "with", "then", "run", "try" — up to the end
+//     with a colon, "(", "$", "with", "then", "run", "try", the ";" after
+//     another command — up to the end
 //     of its clause: a word ending with , ; : . or a closing parenthesis,
 //     or before a word that goes on in prose (and, then, —, …). A command
 //     may break after && or |, where the shell reads on;
@@ -82,11 +83,13 @@ var clauseWords = map[string]bool{
 func units(s string) []string {
 	words := quoted(strings.Fields(s))
 	var out []string
+	seen := false // a command came before
 	for i := 0; i < len(words); i++ {
-		if !startsCommand(words, i) {
+		if !startsCommand(words, i, seen) {
 			out = append(out, words[i])
 			continue
 		}
+		seen = true
 		span := words[i]
 		if n := len(out); n > 0 && out[n-1] == "$" {
 			span, out = "$ "+span, out[:n-1] // a prompt and its command
@@ -105,8 +108,9 @@ func units(s string) []string {
 	return out
 }
 
-// startsCommand says whether words[i] starts a command.
-func startsCommand(words []string, i int) bool {
+// startsCommand says whether words[i] starts a command; afterCommand, that
+// a command came before it.
+func startsCommand(words []string, i int, afterCommand bool) bool {
 	w := strings.TrimPrefix(words[i], "(")
 	if !commandWords[w] || i+1 >= len(words) {
 		return false
@@ -122,7 +126,9 @@ func startsCommand(words []string, i int) bool {
 	case "$", "with", "then", "run", "try", "&&", "||", "|", "—", "or":
 		return true
 	}
-	return strings.HasSuffix(prev, ":")
+	// After a command, "; docker …" is another: "tar -xOf a.tar
+	// manifest.json; docker image inspect …".
+	return strings.HasSuffix(prev, ":") || strings.HasSuffix(prev, ";") && afterCommand
 }
 
 // endsCommand says whether a command ends with word: at the end of a
@@ -189,9 +195,10 @@ func opens(word string) (byte, int) {
 // a later word) holds the closing quote q.
 func closes(rest string, q byte) bool { return strings.IndexByte(rest, q) >= 0 }
 
-// StartsWithCommand says whether s begins with a command a learner would
-// type (docker …, academy check …): such a line is kept as written.
-func StartsWithCommand(s string) bool {
+// IsCommand says whether s is one command a learner would type and nothing
+// more (docker logs my-app), as opposed to a sentence that starts with one
+// (academy setup zone7 gives you …).
+func IsCommand(s string) bool {
 	words := strings.Fields(s)
-	return len(words) > 0 && startsCommand(words, 0)
+	return len(words) > 0 && startsCommand(words, 0, false) && len(units(s)) == 1
 }

@@ -167,6 +167,10 @@ func TestHintVarsAndBareObjectives(t *testing.T) {
 		says string
 	}{
 		{[]string{"zone7", "multi-tag", "--var", "image=shop:v2", "--var", "repo=acme/shop"}, "Tag your image"},
+		// Every command printed repeats the learner's --var, quoted.
+		{[]string{"zone7", "export", "--var", "image=shop:v2", "--var", "archive=my shop.tar"},
+			"Next hint: academy hint zone7 export --var image=shop:v2 --var 'archive=my shop.tar'\n" +
+				"Check your work: academy check zone7 export --var image=shop:v2 --var 'archive=my shop.tar'\n"},
 		{[]string{"bare"}, "This objective has no hints. Its briefing: academy show bare"},
 		{[]string{"bare", "b"}, "Solution:\n  docker pull x"},
 	}

@@ -120,8 +120,8 @@ func WrapHard(text string, width int) string {
 }
 
 // logicalLines joins the lines of each paragraph of text, except where a
-// line starts a list item, is indented or is a command: those keep a line
-// of their own, and are never joined with the line after them either (a
+// line starts a list item, is indented or is a command and nothing more:
+// those keep a line of their own, and are never joined with the line after them either (a
 // command's line is not the start of a sentence).
 func logicalLines(text string) []string {
 	var out []string
@@ -141,7 +141,7 @@ func logicalLines(text string) []string {
 
 // preformatted says whether a line of a briefing is kept as its author
 // wrote it: indented, or a command.
-func preformatted(l string) bool { return startsIndented(l) || report.StartsWithCommand(l) }
+func preformatted(l string) bool { return startsIndented(l) || report.IsCommand(l) }
 
 func startsIndented(l string) bool { return strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") }
 
