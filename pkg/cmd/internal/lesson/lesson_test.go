@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/missions"
 	"github.com/academy-dev/academy/pkg/cmdutil"
@@ -205,5 +206,14 @@ func TestFlagsCommand(t *testing.T) {
 	}
 	if got := ShellQuote("it's"); got != `'it'\''s'` {
 		t.Errorf("ShellQuote = %s", got)
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "just now", time.Minute: "1 min ago", 45 * time.Minute: "45 min ago",
+		2 * time.Hour: "2 hours ago", 50 * time.Hour: "2 days ago", 100 * 24 * time.Hour: "long ago"} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -188,7 +188,7 @@ func Ago(d time.Duration) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return Count(int(d/time.Minute), "minute") + " ago"
+		return strconv.Itoa(int(d/time.Minute)) + " min ago" // short: it shares a table row with a title
 	case d < 24*time.Hour:
 		return Count(int(d/time.Hour), "hour") + " ago"
 	case d < 60*24*time.Hour:
