@@ -52,7 +52,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IOStreams, OpenDaemon: f.OpenDaemon, DefaultHost: platformHost()}
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Say which Docker daemon academy talks to, and what to do about what stands in the way",
+		Short: "Say which Docker daemon academy talks to, and advise on what stands in the way",
 		Long: `Doctor says which Docker endpoint academy talks to and why (a flag, the
 environment, a docker context, or the default), whether the daemon answers,
 its engine, version, Engine API and image store, and for each problem found,
