@@ -59,11 +59,7 @@ func TestTextFitsTheTerminal(t *testing.T) {
 				}
 				for _, l := range strings.Split(b.String(), "\n") {
 					plain := sgr.ReplaceAllString(l, "")
-					body := strings.TrimLeft(plain, " ")
-					for _, mark := range []string{"ERROR ", "FAIL ", "! ", "✗ "} {
-						body = strings.TrimPrefix(body, mark)
-					}
-					if lw := width(plain); lw > w && len(units(body)) > 1 {
+					if lw := width(plain); lw > w && !Unbreakable(plain) {
 						t.Errorf("%s at %d columns (colour %v): a line of %d: %q", name, w, color, lw, l)
 					}
 				}
@@ -175,6 +171,19 @@ func TestClassMatrixAligned(t *testing.T) {
 // What a learner copies is kept whole: a command up to the end of its
 // clause, a quoted span, a digest. The examples are lines a learner was
 // given cut in two.
+func TestUnbreakable(t *testing.T) {
+	for line, want := range map[string]bool{
+		"        docker tag PREFIX/my-app:v1 PREFIX/cloudcorp/my-app:1.0.0":                         true,
+		"        expected: sha256:f795319adb271bd275d9150ce779bd6ba5befb9e217134f6977dfd27025e0648": true,
+		"ERROR ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org":                   true,
+		"      cloudcorp/my-app:latest does not exist — create it":                                  false,
+	} {
+		if got := Unbreakable(line); got != want {
+			t.Errorf("Unbreakable(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
 func TestWrapKeepsCommandsWhole(t *testing.T) {
 	inspect := "docker inspect --format='{{index .RepoDigests 0}}' nginx"
 	tests := []struct {

@@ -202,3 +202,19 @@ func IsCommand(s string) bool {
 	words := strings.Fields(s)
 	return len(words) > 0 && startsCommand(words, 0, false) && len(units(s)) == 1
 }
+
+// Unbreakable says whether a line of text, as a terminal shows it (without
+// colour codes), is wider than its width only because it holds one unit
+// wrapping never breaks — a command, a quoted span, a digest, a long name —
+// after its indent and at most one label or mark ("expected:", "FAIL",
+// "✗"): tests of layout allow such a line to overflow.
+func Unbreakable(line string) bool {
+	us := units(strings.TrimLeft(line, " "))
+	if len(us) == 2 && (strings.HasSuffix(us[0], ":") || marks[us[0]]) {
+		us = us[1:]
+	}
+	return len(us) == 1
+}
+
+// marks are what a status looks like at the start of a line of text.
+var marks = map[string]bool{"PASS": true, "FAIL": true, "ERROR": true, "ERR": true, "✓": true, "✗": true, "!": true}

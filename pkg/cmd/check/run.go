@@ -61,8 +61,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Watch {
 		err := runWatch(ctx, opts, p, daemon, runner)
 		if errors.Is(err, context.Canceled) {
-			// Ctrl-C is how a learner leaves --watch: not an accident.
-			fmt.Fprintln(opts.IO.ErrOut, "stopped watching")
+			// Ctrl-C is how a learner leaves --watch: not an accident. On a
+			// terminal, the line starts over the ^C it echoed.
+			lead := ""
+			if opts.IO.ErrTTY {
+				lead = "\r"
+			}
+			fmt.Fprintln(opts.IO.ErrOut, lead+"stopped watching")
 			return &cmdutil.ShownError{Err: cmdutil.ErrInterrupted}
 		}
 		return err

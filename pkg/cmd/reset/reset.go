@@ -146,7 +146,10 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	say(fmt.Sprintf("Reset of the %s %s:", what, verb))
 	for _, it := range rp.Items {
-		fmt.Fprintln(opts.IO.Out, lesson.Hang(line(it, opts.Dir), width, "  ", "             "))
+		// The kind is a column: the first line's indent, so wrapping
+		// keeps its padding.
+		kind, text := line(it, opts.Dir)
+		fmt.Fprintln(opts.IO.Out, lesson.Hang(text, width, "  "+kind+"  ", "             "))
 	}
 	switch {
 	case opts.DryRun:
@@ -211,22 +214,24 @@ func setupNote(all bool) string {
 	return " (setup's images stay: --all removes them too)"
 }
 
-func line(it lab.Item, dir string) string {
+// line is one item of the list: its kind, padded to a column, and what it
+// is.
+func line(it lab.Item, dir string) (kind, text string) {
 	name := clean(it.Name)
 	switch it.Kind {
 	case "file":
 		if dir != "." && dir != "" {
 			name = clean(strings.TrimSuffix(dir, "/") + "/" + it.Name)
 		}
-		return fmt.Sprintf("file       %s (%s)", name, clean(it.Detail))
+		return "file     ", fmt.Sprintf("%s (%s)", name, clean(it.Detail))
 	case "container":
-		return fmt.Sprintf("container  %s (%s)", name, clean(it.Detail))
+		return "container", fmt.Sprintf("%s (%s)", name, clean(it.Detail))
 	}
-	by := "tag      "
+	kind = "tag      "
 	if it.Setup {
-		by = "setup tag"
+		kind = "setup tag"
 	}
-	return fmt.Sprintf("%s  %s → %s", by, name, clean(it.Detail))
+	return kind, fmt.Sprintf("%s → %s", name, clean(it.Detail))
 }
 
 // confirm asks on the terminal; Enter alone is no. Ctrl-C ends it at once.
