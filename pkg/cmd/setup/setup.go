@@ -100,7 +100,9 @@ func Run(ctx context.Context, opts *Options) error {
 	res, err := lab.Setup(ctx, d, dockerstate.NewWriter(d), m, lab.SetupOptions{Force: opts.Force})
 	var conflict *lab.ConflictError
 	if errors.As(err, &conflict) {
-		fmt.Fprintln(opts.IO.ErrOut, lesson.Hang("academy: "+clean(err.Error()), lesson.ErrWidth(opts.IO), "", "  "))
+		ew := lesson.ErrWidth(opts.IO)
+		fmt.Fprintln(opts.IO.ErrOut, lesson.Hang("academy: "+clean(err.Error()), ew, "", "  "))
+		fmt.Fprintln(opts.IO.ErrOut, lesson.Hang("To replace: "+opts.Flags.Command("setup", m.ID)+" --force", ew, "", "  "))
 		return cmdutil.ErrFailed
 	}
 	if res != nil {

@@ -71,7 +71,7 @@ func TestSetupCommand(t *testing.T) {
 
 	l.Build(app, "the learner's own")
 	code, _, errOut = run(t, "", "setup", "zone7", "--var", "image="+app)
-	if code != 1 || !strings.Contains(errOut, "is already the name of another image") || !strings.Contains(errOut, "--force") {
+	if code != 1 || !strings.Contains(errOut, "is already the name of another image") || !strings.Contains(errOut, "To replace: academy setup zone7 --var image="+app+" --force\n") {
 		t.Errorf("over another image: exit %d, stderr %q", code, errOut)
 	}
 	mine := l.ID(app)
