@@ -248,3 +248,13 @@ func TestTextNextAndCheckedAt(t *testing.T) {
 		}
 	}
 }
+
+// Text from outside may hold any number of quotes never closed: wrapping it
+// stays cheap, and no line is lost.
+func TestWrapUnclosedQuotes(t *testing.T) {
+	s := strings.Repeat("'a b ", 20000)
+	lines := Wrap(s, 40)
+	if got := strings.Join(lines, " "); got != strings.TrimSpace(s) {
+		t.Errorf("words lost or changed: %d lines", len(lines))
+	}
+}

@@ -149,6 +149,10 @@ func endsCommand(word string, depth int, opened bool) bool {
 // parens is how many more parentheses word opens than it closes.
 func parens(word string) int { return strings.Count(word, "(") - strings.Count(word, ")") }
 
+// maxQuotedWords bounds a quoted span: one longer is prose, not something
+// to copy, and the look for its end stays linear in the text's length.
+const maxQuotedWords = 32
+
 // quoted joins the words of each quoted span into one. A quote opens at the
 // start of a word (after a "(") or after "=": an apostrophe inside a word
 // (the image's name) opens nothing. A quote never closed joins nothing.
@@ -161,7 +165,7 @@ func quoted(words []string) []string {
 			continue
 		}
 		end := -1
-		for j := i + 1; j < len(words); j++ {
+		for j := i + 1; j < min(len(words), i+maxQuotedWords); j++ {
 			if closes(words[j], q) {
 				end = j
 				break

@@ -52,9 +52,6 @@ type Options struct {
 	Wait time.Duration
 	// Flags are the learner's, repeated in every academy command printed.
 	Flags lesson.Flags
-
-	// next is what the text report says once the mission is complete.
-	next []string
 }
 
 // maxAnswer bounds one answer: a digest reference is under 300 bytes.

@@ -86,20 +86,22 @@ func TestNextMission(t *testing.T) {
 }
 
 // The next mission is said on the terminal only, once every objective
-// passed.
+// passed, all of them checked.
 func TestWriteReportsSaysTheMissionIsComplete(t *testing.T) {
 	for _, tt := range []struct {
 		status check.Status
+		only   []string
 		want   bool
-	}{{check.Pass, true}, {check.Fail, false}} {
+	}{{check.Pass, nil, true}, {check.Fail, nil, false}, {check.Pass, []string{"multi-tag"}, false}} {
 		var out bytes.Buffer
-		opts := &Options{IO: &cmdutil.IOStreams{Out: &out, OutTTY: true}, Outputs: []report.Output{{Format: "text"}}, next: []string{"Mission zone7 is complete."}}
+		opts := &Options{IO: &cmdutil.IOStreams{Out: &out, OutTTY: true}, Outputs: []report.Output{{Format: "text"}}, Objectives: tt.only,
+			Catalog: func() *mission.Catalog { return mission.NewCatalog(missions.FS) }}
 		res := &check.Result{MissionID: "zone7", Objectives: []check.ObjectiveResult{{ID: "multi-tag", Status: tt.status}}}
 		if err := writeReports(opts, res, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Contains(out.String(), "Mission zone7 is complete."); got != tt.want {
-			t.Errorf("%s: says complete %v, want %v:\n%s", tt.status, got, tt.want, out.String())
+			t.Errorf("%s %v: says complete %v, want %v:\n%s", tt.status, tt.only, got, tt.want, out.String())
 		}
 	}
 }

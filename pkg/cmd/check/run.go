@@ -46,9 +46,6 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout,
 		Setup: opts.Flags.Command("setup", p.Mission.ID)}
-	if len(opts.Objectives) == 0 {
-		opts.next = nextMission(opts, p.Mission.ID)
-	}
 	if opts.IO.InTTY && opts.IO.ErrTTY {
 		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
 			got, err := ask(ctx, opts.IO, qs)
@@ -187,8 +184,8 @@ func duration(d time.Duration) string {
 }
 
 // nextMission is what the text report says when every objective of the
-// mission passed: that it is complete, and the next mission of the
-// catalog, with the command that shows it.
+// mission passed (all of them were checked): that it is complete, and the
+// next mission of the catalog, with the command that shows it.
 func nextMission(opts *Options, id string) []string {
 	catalog := opts.Catalog()
 	ids := catalog.IDs()
@@ -268,8 +265,8 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 func writeReports(opts *Options, res *check.Result, complete bool) error {
 	return renderWith(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete,
 		func(term *report.Options) {
-			if complete && res.Passed() && len(res.Objectives) > 0 {
-				term.Next = opts.next
+			if complete && res.Passed() && len(res.Objectives) > 0 && len(opts.Objectives) == 0 {
+				term.Next = nextMission(opts, res.MissionID)
 			}
 			if opts.Watch {
 				term.CheckedAt = time.Now()
