@@ -84,6 +84,7 @@ func TestSetupCommand(t *testing.T) {
 	if want := "replacing " + short + ", which has no name left: docker images lists it as <none>, and docker rmi " + short + " removes it"; !strings.Contains(out, want) {
 		t.Errorf("--force over an image with no other name: want %q in\n%s", want, out)
 	}
+	l.Untag(mine) // as the learner was told
 }
 
 // academy reset lists, refuses to remove without a terminal or --yes, and
@@ -131,8 +132,10 @@ func TestResetCommand(t *testing.T) {
 	}
 
 	// A name set-up makes, now another image: left alone, saying how to
-	// remove it.
+	// remove it. Academy's image, left with no name, goes now.
+	academys := l.ID(app)
 	l.Build(app, "the learner's own")
+	l.Untag(academys)
 	code, out, _ = run(t, "", append(args, "--all", "--dry-run")...)
 	if want := "Left alone: tag " + app + " — set-up makes this name, but it now holds another image ("; code != 0 || !strings.Contains(out, want) ||
 		!strings.Contains(out, "docker rmi "+app) {
