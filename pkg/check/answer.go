@@ -57,7 +57,8 @@ func (s *answerSpec) howToFind() string {
 
 func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	ref := string(s.RepoDigestOf)
-	out := Outcome{Subject: lab.Objective(), Command: s.howToFind(),
+	// The answer is compared with every RepoDigest, which this lists.
+	out := Outcome{Subject: lab.Objective(), Command: fmt.Sprintf("docker image inspect --format '{{json .RepoDigests}}' %s", ref),
 		Expected: fmt.Sprintf("a RepoDigest of %s, as %s prints it", ref, s.howToFind())}
 	answer, given := lab.Answer()
 	answer = cleanAnswer(answer)
@@ -96,6 +97,10 @@ func cleanAnswer(s string) string {
 
 var bareHex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{64}$`) })
 
+// cutDigest matches a digest, alone or after repo@, and captures its hex:
+// shorter than 64 digits, it was cut.
+var cutDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]+@)?sha256:([a-f0-9]*)$`) })
+
 // matchRepoDigest says whether answer names one of img's RepoDigests:
 // repo@sha256:… as docker inspect prints it, any equivalent normalized name
 // (docker.io/library/nginx@…), or the bare sha256:…. When it does not, why
@@ -123,6 +128,9 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 	}
 	imageID := func(d digest.Digest) string {
 		return fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(d.String()), imageRef)
+	}
+	if m := cutDigest().FindStringSubmatch(answer); m != nil && len(m[1]) < 64 {
+		return false, fmt.Sprintf("%s: part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has %d", answer, len(m[1]))
 	}
 	if bareHex().MatchString(answer) {
 		answer = "sha256:" + answer

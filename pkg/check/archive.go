@@ -74,6 +74,10 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	name, want := string(s.Path), string(s.Contains)
 	save := s.saveCommand()
 	rep, out, ok := readArchive(ctx, lab, name, save)
+	if s.MatchesDaemon {
+		// The image the archive holds is compared with the daemon's.
+		out.Command += fmt.Sprintf("; docker image inspect --format '{{.Id}}' %s", want)
+	}
 	if !ok {
 		return out
 	}
@@ -92,11 +96,16 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	live, err := lab.Image(ctx, want)
 	switch {
 	case errors.Is(err, dockerstate.ErrNotFound):
-		return out.fail("%s holds %s, but the daemon has no %s to compare it with", name, want, want)
+		return out.fail("%s holds %s, but the daemon has no %s to compare it with — it passes again once the image is back: docker load -i %s",
+			name, want, want, name)
 	case err != nil:
 		return daemonFailure(name, err)
 	}
 	out.Expected = live.ID
+	if lab.containerdStore(ctx) {
+		// There, the ID compared is the index's, which index.json names.
+		out.Command = strings.Replace(out.Command, " manifest.json;", " index.json;", 1)
+	}
 	// The graphdriver store's ID is the config digest; the containerd
 	// store's is the target (index or manifest) digest.
 	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {

@@ -45,20 +45,38 @@ func TestExportMatchesEitherImageStore(t *testing.T) {
 		{dockerstate.StoreGraphdriver, fixtureID, Pass},
 		{dockerstate.StoreContainerd, manifest, Pass},
 		{"another image", id("4f1c"), Fail},
+		{"none on the daemon", "", Fail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.store, func(t *testing.T) {
 			m := plan(t, map[string]string{"image": "academy-fixture/app:v1"})
-			live := dockerstate.Image{ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}
-			r := &Runner{Daemon: &fakeDaemon{images: map[string]dockerstate.Image{"academy-fixture/app:v1": live}}, Dir: dir}
+			images := map[string]dockerstate.Image{"academy-fixture/app:v1": {ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}}
+			if tt.liveID == "" {
+				images = nil
+			}
+			r := &Runner{Daemon: &fakeDaemon{images: images, store: tt.store}, Dir: dir}
 			res, err := r.Run(context.Background(), m, []string{"export"})
 			assertNoError(t, err)
 			c := res.Objectives[0].Checks[0]
 			if c.Status != tt.status {
 				t.Errorf("export = %s %q, want %s", c.Status, c.Message, tt.status)
 			}
-			if tt.status == Fail && !strings.Contains(c.Message, "but the daemon's academy-fixture/app:v1 is 4f1c00000000") {
+			if tt.liveID == id("4f1c") && !strings.Contains(c.Message, "but the daemon's academy-fixture/app:v1 is 4f1c00000000") {
 				t.Errorf("message %q does not name both IDs", c.Message)
+			}
+			// --explain shows the archive's fact the daemon's ID is
+			// compared with: the index on the containerd store.
+			wantFile := "manifest.json"
+			if tt.store == dockerstate.StoreContainerd {
+				wantFile = "index.json"
+			}
+			if want := "tar -xOf my-app.tar " + wantFile + "; docker image inspect --format '{{.Id}}' academy-fixture/app:v1"; c.Command != want {
+				t.Errorf("command %q, want %q", c.Command, want)
+			}
+			// Removed from the daemon (air-gap practice): the next step is
+			// to load it back.
+			if tt.liveID == "" && !strings.HasSuffix(c.Message, "but the daemon has no academy-fixture/app:v1 to compare it with — it passes again once the image is back: docker load -i my-app.tar") {
+				t.Errorf("message %q", c.Message)
 			}
 		})
 	}

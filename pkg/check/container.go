@@ -59,7 +59,11 @@ func (s *containerSpec) Validate(c *mission.Check) error {
 
 func (s *containerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	name := strings.TrimPrefix(string(s.Name), "/")
-	out := Outcome{Subject: name, Command: fmt.Sprintf("docker inspect --format '{{.Image}} {{.State.Status}} {{.RestartCount}}' %s", name)}
+	out := Outcome{Subject: name, Command: fmt.Sprintf("docker container inspect --format '{{.Image}} {{.State.Status}} {{.RestartCount}}' %s", name)}
+	if s.Image != "" {
+		// The image it runs is compared with the one the name gives now.
+		out.Command += fmt.Sprintf("; docker image inspect --format '{{.Id}}' %s", s.Image)
+	}
 	r, ok := lab.shared.daemon.(ContainerReader)
 	if !ok {
 		return daemonFailure(name, errNoReader)
@@ -123,6 +127,9 @@ func (s *containerSpec) checkImage(ctx context.Context, lab *Lab, out Outcome, c
 	switch {
 	case errors.Is(err, dockerstate.ErrNotFound):
 		out.Expected = ref
+		if setup, ok := lab.SetupMakes(ref); ok {
+			return out.fail("%s does not exist, so %s cannot run it — the lab's set-up makes it: %s", ref, name, setup), true
+		}
 		return out.fail("%s does not exist, so %s cannot run it — build, pull or load %s first", ref, name, ref), true
 	case err != nil:
 		return daemonFailure(ref, err), true

@@ -3,6 +3,8 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/academy-dev/academy/missions"
+	"github.com/academy-dev/academy/pkg/mission"
 	"strings"
 	"testing"
 
@@ -180,3 +182,22 @@ func TestContainerWithoutReader(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// An image the lab's set-up makes, missing: the learner is pointed at the
+// set-up, not told to build it.
+func TestContainerImageSetupMakes(t *testing.T) {
+	m, err := mission.NewCatalog(missions.FS).Find("zone7-rollback")
+	assertNoError(t, err)
+	m, err = m.Expand(nil)
+	assertNoError(t, err)
+	p, err := Compile(m)
+	assertNoError(t, err)
+	d := &containerDaemon{fakeDaemon: &fakeDaemon{}, containers: map[string]dockerstate.Container{
+		"my-app": {ID: "c0ffee", Name: "my-app", ImageID: id("4f1c"), Running: true, Status: "running"}}}
+	res, err := (&Runner{Daemon: d}).Run(context.Background(), p, []string{"rollback"})
+	assertNoError(t, err)
+	want := "cloudcorp/my-app:v1.2.0 does not exist, so my-app cannot run it — the lab's set-up makes it: academy setup zone7-rollback"
+	if c := res.Objectives[0].Checks[0]; c.Message != want {
+		t.Errorf("message %q, want %q", c.Message, want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 // show that a run asks once per reference.
 type fakeDaemon struct {
 	endpointErr error
+	store       string                       // the image store; "" for graphdriver
 	images      map[string]dockerstate.Image // by the name looked up
 	errs        map[string]error             // failures by the name looked up
 
@@ -21,7 +22,11 @@ type fakeDaemon struct {
 }
 
 func (f *fakeDaemon) Endpoint(context.Context) (dockerstate.Endpoint, error) {
-	return dockerstate.Endpoint{Host: "unix:///fake.sock", APIVersion: "1.41", ServerVersion: "20.10.24", ImageStore: dockerstate.StoreGraphdriver}, f.endpointErr
+	store := f.store
+	if store == "" {
+		store = dockerstate.StoreGraphdriver
+	}
+	return dockerstate.Endpoint{Host: "unix:///fake.sock", APIVersion: "1.41", ServerVersion: "20.10.24", ImageStore: store}, f.endpointErr
 }
 
 func (f *fakeDaemon) Image(_ context.Context, ref string) (dockerstate.Image, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/distribution/reference"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
@@ -54,7 +55,7 @@ func (s *imageSpec) Validate(c *mission.Check) error {
 
 func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	ref := string(s.Ref)
-	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s", ref)}
+	out := Outcome{Subject: ref, Command: s.command()}
 	if s.SameAs != "" {
 		lab.Prefetch(ctx, ref, string(s.SameAs))
 	}
@@ -89,6 +90,10 @@ func (s *imageSpec) checkSameAs(ctx context.Context, lab *Lab, out Outcome, img 
 	want, err := lab.Image(ctx, src)
 	switch {
 	case errors.Is(err, dockerstate.ErrNotFound):
+		if setup, ok := lab.SetupMakes(src); ok {
+			return out.fail("%s does not exist%s, so %s cannot point at it — the lab's set-up makes it: %s",
+				src, nearMissNote(src, lab.nearMissNames(ctx, src)), ref, setup)
+		}
 		return out.fail("%s does not exist%s, so %s cannot point at it — build or load %s first",
 			src, nearMissNote(src, lab.nearMissNames(ctx, src)), ref, src)
 	case err != nil:
@@ -102,7 +107,7 @@ func (s *imageSpec) checkSameAs(ctx context.Context, lab *Lab, out Outcome, img 
 	out.Actual = img.ID
 	if img.ID != want.ID {
 		return out.fail("%s points at %s%s, not at %s (%s) — retag it: docker tag %s %s",
-			ref, short(img.ID), thatIs(img, ref), src, short(want.ID), src, ref)
+			ref, short(img.ID), thatIs(img, ref, src), src, short(want.ID), src, ref)
 	}
 	out = s.checkDetails(out, img)
 	if out.Status == Pass {
@@ -116,7 +121,6 @@ func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
 	ref := string(s.Ref)
 	if s.RepoDigest && len(img.RepoDigests) == 0 {
 		out.Expected = "a RepoDigest"
-		out.Command = fmt.Sprintf("docker image inspect --format '{{json .RepoDigests}}' %s", ref)
 		return out.fail("%s (%s) has no RepoDigest: it was built, tagged or loaded here, not pulled — only an image that came from a registry has one: docker pull %s",
 			ref, short(img.ID), ref)
 	}
@@ -124,14 +128,12 @@ func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
 		got := img.OS + "/" + img.Architecture
 		if !samePlatform(got, s.Platform) {
 			out.Expected, out.Actual = s.Platform, got
-			out.Command = fmt.Sprintf("docker image inspect --format '{{.Os}}/{{.Architecture}}' %s", ref)
 			return out.fail("%s is for %s, not %s — build or pull it for that platform: --platform %s", ref, got, s.Platform, s.Platform)
 		}
 	}
 	for _, k := range sortedKeys(s.Labels) {
 		want := s.Labels[k]
 		got, ok := img.Labels[k]
-		out.Command = fmt.Sprintf("docker image inspect --format '{{json .Config.Labels}}' %s", ref)
 		switch {
 		case !ok:
 			out.Expected = k + "=" + want
@@ -155,16 +157,58 @@ func (s *imageSpec) checkDetails(out Outcome, img dockerstate.Image) Outcome {
 	return out.pass("%s is %s", ref, short(img.ID))
 }
 
+// command is the docker command that shows the facts the check compares:
+// the image's ID (and that of the image it must be, one command each), its
+// RepoDigests, its platform, its labels.
+func (s *imageSpec) command() string {
+	inspect := func(format, ref string) string {
+		return fmt.Sprintf("docker image inspect --format '%s' %s", format, ref)
+	}
+	ref := string(s.Ref)
+	var cmds []string
+	switch {
+	case s.SameAs != "":
+		cmds = append(cmds, inspect("{{.Id}}", ref), inspect("{{.Id}}", string(s.SameAs)))
+	case !s.RepoDigest && s.Platform == "" && len(s.Labels) == 0:
+		cmds = append(cmds, inspect("{{.Id}}", ref))
+	}
+	if s.RepoDigest {
+		cmds = append(cmds, inspect("{{json .RepoDigests}}", ref))
+	}
+	if s.Platform != "" {
+		cmds = append(cmds, inspect("{{.Os}}/{{.Architecture}}", ref))
+	}
+	if len(s.Labels) > 0 {
+		cmds = append(cmds, inspect("{{json .Config.Labels}}", ref))
+	}
+	return strings.Join(cmds, "; ")
+}
+
 // thatIs names the image a wrong tag points at, so the learner sees which
 // image it is: " (that is nginx:latest)" by another of its tags, else
 // " (that is nginx@sha256:4f1c…)" by a digest it was pulled by, else
-// " (an image with no other name)".
-func thatIs(img dockerstate.Image, ref string) string {
+// " (an image with no other name)". A name that looks like a typo of ref
+// or of a name wanted (my-ap:latest when my-app:v1 is wanted) comes after
+// the others: it names the learner's slip, not the image; at most two
+// names are given.
+func thatIs(img dockerstate.Image, ref string, wanted ...string) string {
 	f, _ := formsOf(ref)
+	var names, slips []string
+	seen := map[string]bool{}
 	for _, t := range img.RepoTags {
-		if t != f.full && t != f.familiar {
-			return " (that is " + familiar(t) + ")"
+		name := familiar(t)
+		if t == f.full || t == f.familiar || seen[name] {
+			continue
 		}
+		seen[name] = true
+		if looksLikeTypo(name, append([]string{ref}, wanted...)) {
+			slips = append(slips, name)
+		} else {
+			names = append(names, name)
+		}
+	}
+	if names = append(names, slips...); len(names) > 0 {
+		return " (that is " + strings.Join(names[:min(len(names), 2)], ", also ") + ")"
 	}
 	for _, d := range img.RepoDigests {
 		if named, err := reference.ParseNormalizedNamed(d); err == nil {
@@ -174,6 +218,26 @@ func thatIs(img dockerstate.Image, ref string) string {
 		}
 	}
 	return " (an image with no other name)"
+}
+
+// looksLikeTypo says whether name's repository is one or two characters
+// off that of one of wanted: lrn/my-ap for lrn/my-app. The same repository
+// under another tag is another release, not a typo.
+func looksLikeTypo(name string, wanted []string) bool {
+	repo := func(s string) string {
+		if named, err := reference.ParseNormalizedNamed(s); err == nil {
+			return reference.FamiliarName(named)
+		}
+		return s
+	}
+	r := repo(name)
+	for _, w := range wanted {
+		wr := repo(w)
+		if r != wr && len(wr) >= 4 && levenshtein.ComputeDistance(r, wr) <= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 // samePlatform compares os/arch; the daemon's inspect does not say the

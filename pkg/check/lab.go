@@ -37,6 +37,8 @@ type labState struct {
 	dir         string
 	answers     map[string]string
 	fileTimeout time.Duration
+	setup       string   // the command that sets the lab up, as the learner types it
+	setupRefs   []string // the images set-up makes
 
 	mu     sync.Mutex
 	images map[string]*lookup[dockerstate.Image]
@@ -113,6 +115,36 @@ func (l *Lab) FileTimeout() time.Duration { return l.shared.fileTimeout }
 func (l *Lab) Answer() (string, bool) {
 	a, ok := l.shared.answers[l.objective]
 	return a, ok
+}
+
+// SetupMakes returns the command that sets the lab up, as the learner types
+// it, when ref is an image set-up makes: a learner who misses one has not
+// set the lab up, or has removed it.
+func (l *Lab) SetupMakes(ref string) (command string, ok bool) {
+	if !hasName(l.shared.setupRefs, ref) {
+		return "", false
+	}
+	return l.shared.setup, true
+}
+
+// setupRefs lists the images the plan's set-up makes, each as the daemon
+// would name it in full.
+func setupRefs(p *Plan) []string {
+	refs := make([]string, 0, len(p.Mission.Setup.Images))
+	for _, si := range p.Mission.Setup.Images {
+		if f, ok := formsOf(string(si.Ref)); ok {
+			refs = append(refs, f.full)
+		}
+	}
+	return refs
+}
+
+// containerdStore says whether the daemon keeps images in the containerd
+// store, as far as the look-ups so far tell: there an image's ID is its
+// index's digest, not its config's.
+func (l *Lab) containerdStore(ctx context.Context) bool {
+	ep, err := l.shared.daemon.Endpoint(ctx)
+	return err == nil && ep.ImageStore == dockerstate.StoreContainerd
 }
 
 // Objective is the id of the objective being checked.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/academy-dev/academy/pkg/archive"
@@ -32,7 +33,8 @@ type loadedSpec struct {
 
 func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	name, ref := string(s.Path), string(s.Ref)
-	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s", ref)}
+	// The daemon's image is compared with the one the archive holds.
+	out := Outcome{Subject: ref, Command: fmt.Sprintf("docker image inspect --format '{{.Id}}' %s; tar -xOf %s manifest.json", ref, name)}
 	load := "docker load -i " + name
 	rep, o, ok := readArchive(ctx, lab, name, "docker save -o "+name+" "+ref)
 	if !ok {
@@ -53,6 +55,9 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		return daemonFailure(ref, err)
 	}
 	out.Actual = live.ID
+	if lab.containerdStore(ctx) {
+		out.Command = strings.Replace(out.Command, " manifest.json", " index.json", 1)
+	}
 	// The classic store's ID is the config digest; the containerd store's
 	// the index.json entry's (or the manifest's).
 	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {

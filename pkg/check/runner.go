@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,11 @@ type Runner struct {
 	// FileTimeout bounds the reading of one file of the lab (an archive);
 	// 0 means dockerstate.DefaultTimeout.
 	FileTimeout time.Duration
+	// Setup is the command that makes the mission's starting state, as
+	// the learner types it ("academy setup zone7 --var image=shop:v2"): a
+	// check that misses an image set-up makes names it. "" means "academy
+	// setup MISSION".
+	Setup string
 	// Ask, when set, is called once the daemon has answered and before
 	// any check runs, with the questions of the selected objectives that
 	// have no answer yet; what it returns is added to Answers.
@@ -48,7 +54,7 @@ type UnknownObjectiveError struct {
 }
 
 func (e *UnknownObjectiveError) Error() string {
-	return fmt.Sprintf("mission %s has no objective %q (it has: %v)", e.Mission, e.ID, e.Known)
+	return fmt.Sprintf("mission %s has no objective %q (it has: %s)", e.Mission, e.ID, strings.Join(e.Known, ", "))
 }
 
 // Select returns the plan's objectives named in only, in the order given;
@@ -98,9 +104,12 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 		return nil, &DaemonError{Err: err}
 	}
 	state := &labState{
-		daemon: r.Daemon, dir: r.Dir,
+		daemon: r.Daemon, dir: r.Dir, setup: r.Setup, setupRefs: setupRefs(p),
 		fileTimeout: r.FileTimeout,
 		images:      map[string]*lookup[dockerstate.Image]{},
+	}
+	if state.setup == "" {
+		state.setup = "academy setup " + p.Mission.ID
 	}
 	if state.fileTimeout <= 0 {
 		state.fileTimeout = dockerstate.DefaultTimeout

@@ -49,8 +49,11 @@ func TestMultiTag(t *testing.T) {
 				"points at my-app:v1"}},
 		{"both tags", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": app, "cloudcorp/my-app:1.0.0": app}, Pass,
 			[]string{"points at my-app:v1 (9a2e00000000)", "points at my-app:v1"}},
-		{"no source image", map[string]dockerstate.Image{"cloudcorp/my-app:latest": app}, Fail,
-			[]string{"my-app:v1 does not exist, so cloudcorp/my-app:latest cannot point at it", "my-app:v1 does not exist"}},
+		{"no source image: set-up makes it", map[string]dockerstate.Image{"cloudcorp/my-app:latest": app}, Fail,
+			[]string{"my-app:v1 does not exist, so cloudcorp/my-app:latest cannot point at it — the lab's set-up makes it: academy setup zone7 --var image=my-app:v1", "my-app:v1 does not exist"}},
+		{"tag on an image with a typo name and another", map[string]dockerstate.Image{"my-app:v1": app,
+			"cloudcorp/my-app:latest": image("4f1c", "my-ap:latest", "nginx:latest"), "cloudcorp/my-app:1.0.0": app}, Fail,
+			[]string{"cloudcorp/my-app:latest points at 4f1c00000000 (that is nginx:latest, also my-ap:latest), not at my-app:v1", "points at my-app:v1"}},
 		{"found by ID prefix only", map[string]dockerstate.Image{"my-app:v1": app, "cloudcorp/my-app:latest": image("9a2e", "my-app:v1"), "cloudcorp/my-app:1.0.0": app}, Fail,
 			[]string{"cloudcorp/my-app:latest does not exist", "points at"}},
 	}
@@ -64,7 +67,7 @@ func TestMultiTag(t *testing.T) {
 					tt.images[ref] = img
 				}
 			}
-			r := &Runner{Daemon: &fakeDaemon{images: tt.images}}
+			r := &Runner{Daemon: &fakeDaemon{images: tt.images}, Setup: "academy setup zone7 --var image=my-app:v1"}
 			res, err := r.Run(context.Background(), zone7(t), []string{"multi-tag"})
 			assertNoError(t, err)
 			o := res.Objectives[0]
@@ -102,6 +105,8 @@ func TestDigestAnswer(t *testing.T) {
 		{"a tag", "nginx:latest", true, Fail, "names no digest"},
 		{"right digest, wrong repository", "redis@" + nginxDigest, true, Fail, "the digest is right but redis is not the repository"},
 		{"not a reference", "Hello World", true, Fail, "is not a digest reference"},
+		{"cut when copied", "nginx@" + nginxDigest[:40], true, Fail, "nginx@" + nginxDigest[:40] + ": part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has 33"},
+		{"bare, cut when copied", nginxDigest[:20], true, Fail, "part of it is missing — was it cut when copied?"},
 		{"no answer", "", false, Fail, "no answer given — find it with docker inspect --format='{{index .RepoDigests 0}}' nginx, then pass it as --answer digest=VALUE"},
 	}
 	for _, tt := range tests {
@@ -220,5 +225,27 @@ func TestObjectiveNamedTwiceCountsOnce(t *testing.T) {
 	assertNoError(t, err)
 	if earned, possible := res.Score(); len(res.Objectives) != 2 || earned != 1 || possible != 2 {
 		t.Errorf("%d objectives, score %d/%d; want 2 objectives, 1/2", len(res.Objectives), earned, possible)
+	}
+}
+
+// Each check's command shows exactly the facts it compares: both images'
+// IDs for a tag, the RepoDigests for a digest and its answer, the archive's
+// image and the daemon's for an export.
+func TestExplainShowsTheFactsCompared(t *testing.T) {
+	r := &Runner{Daemon: &fakeDaemon{}, Dir: t.TempDir()}
+	res, err := r.Run(context.Background(), zone7(t), nil)
+	assertNoError(t, err)
+	want := map[string][]string{
+		"multi-tag": {"docker image inspect --format '{{.Id}}' cloudcorp/my-app:latest; docker image inspect --format '{{.Id}}' my-app:v1",
+			"docker image inspect --format '{{.Id}}' cloudcorp/my-app:1.0.0; docker image inspect --format '{{.Id}}' my-app:v1"},
+		"digest": {"docker image inspect --format '{{json .RepoDigests}}' nginx", "docker image inspect --format '{{json .RepoDigests}}' nginx"},
+		"export": {"tar -xOf my-app.tar manifest.json; docker image inspect --format '{{.Id}}' my-app:v1"},
+	}
+	for _, o := range res.Objectives {
+		for i, c := range o.Checks {
+			if c.Command != want[o.ID][i] {
+				t.Errorf("%s check %d: command %q, want %q", o.ID, i, c.Command, want[o.ID][i])
+			}
+		}
 	}
 }

@@ -37,7 +37,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	err := cmd.ExecuteContext(ctx)
-	if err != nil && ctx.Err() != nil {
+	var shown *cmdutil.ShownError
+	if err != nil && ctx.Err() != nil && !errors.As(err, &shown) {
 		err = cmdutil.ErrInterrupted
 	}
 	printError(f.IOStreams.ErrOut, err)

@@ -277,7 +277,7 @@ func TestUnreachableDaemonExits3(t *testing.T) {
 
 func TestUnknownMissionExits2(t *testing.T) {
 	code, _, errOut := run(t, "check", "zone99")
-	if code != 2 || !strings.Contains(errOut, `unknown mission "zone99" (known: zone7, zone7-airgap, zone7-rollback)`) {
+	if code != 2 || !strings.Contains(errOut, `unknown mission "zone99" — did you mean zone7? (missions: zone7, zone7-airgap, zone7-rollback)`) {
 		t.Errorf("exit %d, stderr %q; want 2 naming the known missions", code, errOut)
 	}
 }

@@ -369,7 +369,7 @@ func (e *RequestError) Error() string {
 // Unwrap gives the underlying error.
 func (e *RequestError) Unwrap() error { return e.Err }
 
-const hintNotRunning = "is the daemon running? try `docker version`, or point --host / DOCKER_HOST at it"
+const hintNotRunning = "is the daemon running? try docker version, or point --host / DOCKER_HOST at it"
 
 // explain turns a client error into one line a user can act on. ctx is the
 // request's context.
@@ -385,7 +385,7 @@ func (d *Daemon) explain(ctx context.Context, err error) error {
 	case errors.Is(context.Cause(ctx), errNoAnswer):
 		hint := "is the daemon overloaded? raise --timeout"
 		if strings.HasPrefix(d.target.Host, "ssh://") {
-			hint = "does ssh ask for a password or a host key? `" + d.sshTry() + "` shows it; or raise --timeout"
+			hint = "does ssh ask for a password or a host key? " + d.sshTry() + " shows it; or raise --timeout"
 		}
 		return fail(fmt.Errorf("no answer within %s", d.timeout), hint)
 	case errors.Is(err, context.Canceled):
@@ -412,7 +412,7 @@ func (d *Daemon) explain(ctx context.Context, err error) error {
 		if errors.Is(command.err, exec.ErrNotFound) {
 			return fail(command, "install an OpenSSH client (ssh)")
 		}
-		return fail(command, "check that `"+d.sshTry()+"` works")
+		return fail(command, "check that "+d.sshTry()+" works")
 	case errors.As(err, &hostname):
 		return fail(fmt.Errorf("the daemon's TLS certificate is not for this host: %w", hostname), "connect by a name the certificate holds")
 	case errors.As(err, &unknownCA), errors.As(err, &verify):

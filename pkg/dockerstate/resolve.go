@@ -323,7 +323,7 @@ func (r *resolver) namedContext(name, why string) (Target, error) {
 	data, err := readCapped(metaPath, maxMetaFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Target{}, &ConfigError{Source: source, Err: fmt.Errorf("context not found: %s does not exist", metaPath),
-			Hint: "`docker context ls` lists the contexts; or use --host"}
+			Hint: "docker context ls lists the contexts; or use --host"}
 	}
 	if err != nil {
 		return Target{}, &ConfigError{Source: source, Err: err}
@@ -335,7 +335,7 @@ func (r *resolver) namedContext(name, why string) (Target, error) {
 	ep, ok := meta.Endpoints["docker"]
 	if !ok {
 		return Target{}, &ConfigError{Source: source, Err: errors.New("cannot find docker endpoint in context"),
-			Hint: "`docker context inspect " + name + "` shows it"}
+			Hint: "docker context inspect " + name + " shows it"}
 	}
 	// The docker CLI passes a context's host to the client unparsed; an
 	// empty one is the platform default.
@@ -373,7 +373,7 @@ func (r *resolver) namedContext(name, why string) (Target, error) {
 	}
 	if _, err := m.config(); err != nil {
 		return Target{}, &ConfigError{Source: source, Err: err,
-			Hint: "`docker context inspect " + name + "` shows its TLS material"}
+			Hint: "docker context inspect " + name + " shows its TLS material"}
 	}
 	t.TLS, t.tls = true, m
 	return t, nil

@@ -111,7 +111,7 @@ func (w *Writer) Load(ctx context.Context, r io.Reader) ([]string, error) {
 		}
 		if msg.Error != "" {
 			return loaded, &RequestError{Host: w.d.target.Host, Err: fmt.Errorf("docker load: %s", msg.Error),
-				Hint: "is the archive a complete docker save? `academy archive verify` tells"}
+				Hint: "is the archive a complete docker save? academy archive verify tells"}
 		}
 		for _, line := range strings.Split(msg.Stream, "\n") {
 			for _, prefix := range []string{"Loaded image ID: ", "Loaded image: "} {

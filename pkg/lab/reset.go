@@ -108,7 +108,8 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		// An image built FROM academy's inherits its labels but adds
 		// layers (academy's have one): that is the learner's, not set-up's.
 		if setup && (img.Labels[LabelMission] != missionID || img.Layers > 1) {
-			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "it is not academy's image any more (" + shortID(img.ID) + "); set-up did not make it"})
+			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "set-up makes this name, but it now holds another image (" + shortID(img.ID) +
+				"), not academy's, which may be yours: remove it yourself if it is not, docker rmi " + name})
 			return nil
 		}
 		rp.Items = append(rp.Items, Item{Kind: kind, Name: name, Setup: setup, ID: img.ID, Detail: tagDetail(img, name)})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/academy-dev/academy/pkg/check"
@@ -35,6 +36,13 @@ type Options struct {
 	// Noun is the plural of what the objectives are, for text that counts
 	// them ("2/3 archives passed"); "" means "objectives".
 	Noun string
+	// Next are lines the text report ends with, saying what to do next
+	// ("Mission complete. Next, …: academy show zone7-airgap"). Other
+	// formats ignore them.
+	Next []string
+	// CheckedAt, when set, is when the check ran: text says it, so a
+	// screen redrawn by --watch shows how fresh it is.
+	CheckedAt time.Time
 	// Extra holds more top-level members of the json report, by name: the
 	// data a command has beyond the result model (archive verify's images
 	// and layers under "archives"). A member of the report itself is never
@@ -172,7 +180,7 @@ func ofPoints(earned, possible int) string {
 	if possible == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %d of %d points", earned, possible)
+	return fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 }
 
 // titleOr returns title, or id when the title is empty.

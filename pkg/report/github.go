@@ -56,7 +56,7 @@ func writeGitHub(b *bytes.Buffer, r *check.Result, host, noun string) {
 		if possible == 0 {
 			return ""
 		}
-		return " (" + points(o.Earned, o.Points) + ")"
+		return " (" + points(o.Earned, o.Points, true) + ")"
 	}
 	suffix := ""
 	if host != "" {

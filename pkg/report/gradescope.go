@@ -104,7 +104,7 @@ func checkLines(o check.ObjectiveResult) string {
 func scoreLine(r *check.Result) string {
 	t := countObjectives(r.Objectives)
 	earned, possible := r.Score()
-	line := fmt.Sprintf("%s: %d/%d objectives passed, %d of %d points", titleOr(r.MissionTitle, r.MissionID), t.passed, t.total, earned, possible)
+	line := fmt.Sprintf("%s: %d/%d objectives passed, %d of %s", titleOr(r.MissionTitle, r.MissionID), t.passed, t.total, earned, pointCount(possible))
 	if e := r.Endpoint; e.Host != "" {
 		line += " (" + e.Host
 		if e.ServerVersion != "" {

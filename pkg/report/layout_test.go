@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWrap(t *testing.T) {
@@ -16,10 +17,10 @@ func TestWrap(t *testing.T) {
 	}{
 		{"short", 10, []string{"short"}},
 		{"one two three four", 9, []string{"one two", "three", "four"}},
-		{"a sha256:0123456789abcdef z", 10, []string{"a sha256:0", "123456789a", "bcdef z"}}, // a word longer than a line starts where it can
-		{"日本語のテキスト", 6, []string{"日本語", "のテキ", "スト"}},                                        // two columns each
+		{"a sha256:0123456789abcdef z", 10, []string{"a", "sha256:0123456789abcdef", "z"}}, // a digest is never cut: it overflows
+		{"日本語 のテキスト", 6, []string{"日本語", "のテキスト"}},                                         // two columns each
 		{"no limit at all", 0, []string{"no limit at all"}},
-		{"🐳🐳 x", 1, []string{"🐳", "🐳", "x"}}, // wider than the line: one per line
+		{"🐳🐳 x", 1, []string{"🐳🐳", "x"}}, // wider than the line: overflows
 	}
 	for _, tt := range tests {
 		if got := wrap(tt.in, tt.w); !slices.Equal(got, tt.want) {
@@ -36,8 +37,10 @@ func TestWrap(t *testing.T) {
 
 var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
-// On a terminal of any reasonable width, no line of text runs past it, and
-// nothing is lost: every word of a message is still there.
+// On a terminal of any reasonable width, no line of text runs past it but
+// one that holds a single unit too wide for any line (a command, a host
+// name: never broken), and nothing is lost: every word of a message is
+// still there.
 func TestTextFitsTheTerminal(t *testing.T) {
 	r, _ := Lookup("text")
 	for _, w := range []int{40, 50, 60, 72, 80, 100, 120} {
@@ -55,7 +58,8 @@ func TestTextFitsTheTerminal(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, l := range strings.Split(b.String(), "\n") {
-					if lw := width(sgr.ReplaceAllString(l, "")); lw > w {
+					plain := sgr.ReplaceAllString(l, "")
+					if lw := width(plain); lw > w && !Unbreakable(plain) {
 						t.Errorf("%s at %d columns (colour %v): a line of %d: %q", name, w, color, lw, l)
 					}
 				}
@@ -161,5 +165,96 @@ func TestClassMatrixAligned(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// What a learner copies is kept whole: a command up to the end of its
+// clause, a quoted span, a digest. The examples are lines a learner was
+// given cut in two.
+func TestUnbreakable(t *testing.T) {
+	for line, want := range map[string]bool{
+		"        docker tag PREFIX/my-app:v1 PREFIX/cloudcorp/my-app:1.0.0":                         true,
+		"        expected: sha256:f795319adb271bd275d9150ce779bd6ba5befb9e217134f6977dfd27025e0648": true,
+		"ERROR ssh://learner@pc-with-a-rather-long-hostname.workshop.example.org":                   true,
+		"      cloudcorp/my-app:latest does not exist — create it":                                  false,
+	} {
+		if got := Unbreakable(line); got != want {
+			t.Errorf("Unbreakable(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
+func TestWrapKeepsCommandsWhole(t *testing.T) {
+	inspect := "docker inspect --format='{{index .RepoDigests 0}}' nginx"
+	tests := []struct {
+		name, in string
+		w        int
+		want     []string
+	}{
+		{"a command after a colon",
+			"cloudcorp/my-app:latest does not exist — create it: docker tag my-app:v1 cloudcorp/my-app:latest", 60,
+			[]string{"cloudcorp/my-app:latest does not exist — create it:", "docker tag my-app:v1 cloudcorp/my-app:latest"}},
+		{"a command ends with its clause",
+			"my-app.tar is not in the current folder — export it: docker save -o my-app.tar my-app:v1; if you saved it in another folder, point academy there: -C FOLDER", 60,
+			[]string{"my-app.tar is not in the current folder — export it:", "docker save -o my-app.tar my-app:v1; if you saved it in", "another folder, point academy there: -C FOLDER"}},
+		{"quotes and a command before prose goes on",
+			"no answer given — once nginx is pulled (docker pull nginx), find its digest with " + inspect + " and pass it as --answer digest=VALUE", 50,
+			[]string{"no answer given — once nginx is pulled", "(docker pull nginx), find its digest with", inspect, "and pass it as --answer digest=VALUE"}},
+		{"a command too long for the line overflows", "run: " + inspect, 20, []string{"run:", inspect}},
+		{"a quote in prose is kept whole", `--var image="my app" is not valid`, 12, []string{`--var`, `image="my app"`, "is not valid"}},
+		{"an apostrophe opens no quote", "the image's name and the tag's name", 12, []string{"the image's", "name and the", "tag's name"}},
+		{"a command may break after &&", "solution: docker tag a b && docker tag a c", 24, []string{"solution:", "docker tag a b &&", "docker tag a c"}},
+		{"docker in prose is a word", "a docker save archive holds the image", 12, []string{"a docker", "save archive", "holds the", "image"}},
+		{"academy in prose is a word", "point academy there with -C", 14, []string{"point academy", "there with -C"}},
+		{"an academy command", "Ready: academy check zone7 --var image=shop:v2 says what is left", 30,
+			[]string{"Ready:", "academy check zone7 --var image=shop:v2", "says what is left"}},
+		{"two commands joined by ;", "$ tar -xOf my-app.tar manifest.json; docker image inspect --format '{{.Id}}' my-app:v1", 40,
+			[]string{"$ tar -xOf my-app.tar manifest.json;", "docker image inspect --format '{{.Id}}' my-app:v1"}},
+		{"after $", "$ docker image inspect --format '{{.Id}}' nginx", 20, []string{"$ docker image inspect --format '{{.Id}}' nginx"}},
+		{"a 64-character ID stays on one line", "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b is valid", 40,
+			[]string{"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b", "is valid"}},
+	}
+	for _, tt := range tests {
+		if got := Wrap(tt.in, tt.w); !slices.Equal(got, tt.want) {
+			t.Errorf("%s:\n got  %q\n want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The lines of what to do next close the text report; a watched screen
+// says when it was checked.
+func TestTextNextAndCheckedAt(t *testing.T) {
+	r, _ := Lookup("text")
+	var b bytes.Buffer
+	at := time.Date(2025, 3, 1, 14, 3, 22, 0, time.Local)
+	opts := Options{Width: 60, CheckedAt: at, Next: []string{"Mission complete. Next, Exporting & Importing Images: academy show zone7-airgap"}}
+	if err := r.Render(&b, fixtures()["pass"], opts); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"checked at 14:03:22 in 9ms", "\n\nMission complete. Next, Exporting & Importing Images:\n  academy show zone7-airgap\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in\n%s", want, out)
+		}
+	}
+	for _, format := range []string{"json", "junit", "tap"} {
+		var b bytes.Buffer
+		f, _ := Lookup(format)
+		if err := f.Render(&b, fixtures()["pass"], opts); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "Mission complete") {
+			t.Errorf("%s carries the text's next step", format)
+		}
+	}
+}
+
+// Text from outside may hold any number of quotes never closed: wrapping it
+// stays cheap, and no line is lost.
+func TestWrapUnclosedQuotes(t *testing.T) {
+	s := strings.Repeat("'a b ", 20000)
+	lines := Wrap(s, 40)
+	if got := strings.Join(lines, " "); got != strings.TrimSpace(s) {
+		t.Errorf("words lost or changed: %d lines", len(lines))
 	}
 }

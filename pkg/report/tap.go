@@ -45,7 +45,7 @@ func writeTAP(w io.Writer, rs []*check.Result, multi bool, noun string) error {
 			n++
 			var notes []string
 			if possible > 0 {
-				notes = append(notes, points(o.Earned, o.Points))
+				notes = append(notes, points(o.Earned, o.Points, true))
 			}
 			if multi {
 				notes = append(notes, host)

@@ -24,6 +24,12 @@ func (textRenderer) Render(w io.Writer, r *check.Result, opts Options) error {
 	t.objectives(r, "  ", false)
 	t.b.WriteByte('\n')
 	t.summary(r, "", true)
+	if len(opts.Next) > 0 {
+		t.b.WriteByte('\n')
+		for _, l := range opts.Next {
+			t.lines(hanging(clean(l), t.width, "", "  "), plain)
+		}
+	}
 	return write(w, []byte(t.b.String()))
 }
 
@@ -53,7 +59,7 @@ func (textRenderer) RenderMulti(w io.Writer, rs []*check.Result, opts Options) e
 	}
 	line := fmt.Sprintf("%d/%d hosts passed", passed, len(cl))
 	if possible > 0 {
-		line += fmt.Sprintf(", %d of %d points", earned, possible)
+		line += fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 	}
 	colour := t.p.red
 	if passed == len(cl) && passed > 0 {
@@ -112,7 +118,7 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 	for _, o := range objs {
 		idWidth = max(idWidth, width(o.ID))
 		titleWidth = max(titleWidth, width(titleOr(o.Title, o.ID)))
-		pointsWidth = max(pointsWidth, len(points(o.Earned, o.Points)))
+		pointsWidth = max(pointsWidth, len(points(o.Earned, o.Points, true)))
 	}
 	markWidth := len("ERROR")
 	detail := indent + strings.Repeat(" ", len("ERROR ")) // under the id
@@ -122,10 +128,19 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 	}
 	titleAt := width(indent) + markWidth + 1 + idWidth + 2
 	titleCol := titleWidth
+	unit := true // "1/2 points"; "1/2" where a title would have no room
 	if t.width > 0 {
 		avail := t.width - titleAt
 		if withPoints {
 			avail -= 2 + pointsWidth
+			if avail < min(titleCol, 12) {
+				unit = false
+				bare := 0
+				for _, o := range objs {
+					bare = max(bare, len(points(o.Earned, o.Points, false)))
+				}
+				avail += pointsWidth - bare
+			}
 		}
 		// Below a dozen columns a title is better left to overflow.
 		if avail < titleCol && avail >= 12 {
@@ -146,7 +161,7 @@ func (t *textWriter) objectives(r *check.Result, indent string, onlyProblems boo
 			}
 			line := fmt.Sprintf("%s%s %s  ", indent, t.p.status(st), pad(o.ID, idWidth))
 			if withPoints {
-				line += pad(tl, titleCol) + "  " + t.p.dim(points(o.Earned, o.Points))
+				line += pad(tl, titleCol) + "  " + t.p.dim(points(o.Earned, o.Points, unit))
 			} else {
 				line += tl
 			}
@@ -207,7 +222,7 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 		line += " (" + strings.Join(notes, ", ") + ")"
 	}
 	if possible > 0 {
-		line += fmt.Sprintf(", %d of %d points", earned, possible)
+		line += fmt.Sprintf(", %d of %s", earned, pointCount(possible))
 	}
 	colour := t.p.yellow
 	switch r.Status() {
@@ -236,7 +251,12 @@ func (t *textWriter) summary(r *check.Result, indent string, withHost bool) {
 	if e.ImageStore != "" {
 		parts = append(parts, e.ImageStore+" image store")
 	}
-	if r.Duration > 0 {
+	switch at := t.opts.CheckedAt; {
+	case !at.IsZero() && r.Duration > 0:
+		parts = append(parts, "checked at "+at.Format("15:04:05")+" in "+r.Duration.Round(time.Millisecond).String())
+	case !at.IsZero():
+		parts = append(parts, "checked at "+at.Format("15:04:05"))
+	case r.Duration > 0:
 		parts = append(parts, "checked in "+r.Duration.Round(time.Millisecond).String())
 	}
 	if len(parts) > 0 {
@@ -295,12 +315,25 @@ func addsToMessage(c check.Outcome) bool {
 	return adds(c.Expected) || adds(c.Actual)
 }
 
-func points(earned, possible int) string {
-	unit := "pts"
-	if possible == 1 {
-		unit = "pt"
+// pointCount is n points: "1 point", "3 points".
+func pointCount(n int) string {
+	if n == 1 {
+		return "1 point"
 	}
-	return fmt.Sprintf("%d/%d %s", earned, possible, unit)
+	return fmt.Sprintf("%d points", n)
+}
+
+// points is an objective's score, in the unit every screen uses: "0/1
+// point", "2/3 points"; without the unit, "2/3".
+func points(earned, possible int, unit bool) string {
+	if !unit {
+		return fmt.Sprintf("%d/%d", earned, possible)
+	}
+	word := "points"
+	if possible == 1 {
+		word = "point"
+	}
+	return fmt.Sprintf("%d/%d %s", earned, possible, word)
 }
 
 func orNone(s string) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/class"
+	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
@@ -49,6 +50,8 @@ type Options struct {
 	// Wait, when positive, checks again until everything passes or it
 	// has gone by.
 	Wait time.Duration
+	// Flags are the learner's, repeated in every academy command printed.
+	Flags lesson.Flags
 }
 
 // maxAnswer bounds one answer: a digest reference is under 300 bytes.
@@ -127,7 +130,9 @@ error, 130 interrupted.`,
 			if opts.Concurrency <= 0 {
 				return cmdutil.Usagef("--concurrency must be positive")
 			}
-			if cmd.Flags().Changed("min-score") && opts.MinScore < 0 {
+			if !cmd.Flags().Changed("min-score") {
+				opts.MinScore = -1 // no minimum: every objective must pass
+			} else if opts.MinScore < 0 {
 				return cmdutil.Usagef("--min-score must be 0 or more")
 			}
 			if opts.Timeout <= 0 {
@@ -138,6 +143,7 @@ error, 130 interrupted.`,
 					return err
 				}
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -157,7 +163,7 @@ error, 130 interrupted.`,
 	fl.IntVar(&opts.Concurrency, "concurrency", class.DefaultConcurrency, "hosts of a class checked at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dockerstate.DefaultTimeout, "limit for each Engine API request")
 	fl.BoolVar(&opts.Explain, "explain", false, "also name, for each check, the docker command that shows the same fact")
-	fl.IntVar(&opts.MinScore, "min-score", -1, "exit 0 when the score reaches `N` points, though an objective failed")
+	fl.IntVar(&opts.MinScore, "min-score", 0, "exit 0 when the score reaches `N` points, though an objective failed (default: every objective must pass)")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return report.Names(), cobra.ShellCompDirectiveNoSpace
 	})
@@ -194,27 +200,17 @@ func parsePairs(flag string, values []string) (map[string]string, error) {
 
 // Plan loads the mission, expands its variables and compiles its checks:
 // every mistake in the mission or the flags is found here, before the
-// daemon is asked anything.
+// daemon is asked anything. A mistake of the learner's is a usage error in
+// their words (lesson.Plan); an unknown objective names those there are.
 func Plan(catalog *mission.Catalog, id string, vars map[string]string, only []string) (*check.Plan, error) {
-	if err := catalog.CheckDirs(); err != nil {
-		return nil, &cmdutil.UsageError{Err: err}
-	}
-	m, err := catalog.Find(id)
+	p, err := lesson.Plan(catalog, id, vars)
 	if err != nil {
 		return nil, err
 	}
-	if m, err = m.Expand(vars); err != nil {
-		var unknown *mission.UnknownVarError
-		if errors.As(err, &unknown) {
-			return nil, &cmdutil.UsageError{Err: err}
-		}
-		return nil, err
-	}
-	p, err := check.Compile(m)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.Select(only); err != nil {
+	var unknown *check.UnknownObjectiveError
+	if _, err := p.Select(only); errors.As(err, &unknown) {
+		return nil, lesson.UnknownObjective(unknown.Mission, unknown.ID, unknown.Known)
+	} else if err != nil {
 		return nil, err
 	}
 	return p, nil

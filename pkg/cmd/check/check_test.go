@@ -146,11 +146,14 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"empty variable", []string{"--var", "image="}, `"{{.image}}" is empty once expanded (image = "")`},
-		{"invalid reference", []string{"--var", "image=My-App:v1"}, `"My-App:v1" is not a valid image reference: names are lowercase`},
-		{"empty repo", []string{"--var", "repo="}, `":latest" is not a valid image reference`},
+		// A --var's mistake is the learner's, in their words, on one line.
+		{"empty variable", []string{"--var", "image="}, "--var image=: the value is empty — give one, or leave the flag out for the mission's own (image=my-app:v1)"},
+		{"invalid reference", []string{"--var", "image=My-App:v1"}, "--var image=My-App:v1: image names are lowercase (my-app:v1)"},
+		{"empty repo", []string{"--var", "repo="}, "--var repo=: the value is empty"},
+		{"repo with a tag", []string{"--var", "repo=shop/app:v2"}, `--var repo=shop/app:v2: the mission makes it "shop/app:v2:latest", which is not a valid image reference`},
+		{"a name docker refuses", []string{"--var", "image=my app"}, "--var image=my app: not a valid image reference: expected NAME[:TAG] such as my-app:v1"},
 		{"unknown variable", []string{"--var", "imgae=x"}, `mission zone7 has no variable "imgae"`},
-		{"archive outside the folder", []string{"--var", "archive=../x.tar"}, `must name a file inside the lab's folder`},
+		{"archive outside the folder", []string{"--var", "archive=../x.tar"}, `--var archive=../x.tar: must name a file inside the lab's folder`},
 		{"answer with a typo", []string{"--answer", "digets=x"}, "--answer digets: no objective checked here asks for that answer (objectives that do: digest)"},
 		{"answer no selected objective asks for", []string{"multi-tag", "--answer", "digest=x"}, "--answer digest: no objective checked here asks for an answer"},
 		{"the same host twice", []string{"-H", "unix:///a.sock", "-H", "unix:///a.sock"}, "--host unix:///a.sock is given twice"},
@@ -159,7 +162,7 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},
 		{"folder is a file", []string{"-C", file}, "is a file, not a folder"},
 		{"one file for two reports", []string{"-o", "json=" + file, "-o", "junit=" + file}, "already the file of another report"},
-		{"unknown objective", []string{"multi-tga"}, `mission zone7 has no objective "multi-tga"`},
+		{"unknown objective", []string{"multi-tga"}, `mission zone7 has no objective "multi-tga" — did you mean multi-tag? (it has: multi-tag, digest, export)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,6 +178,9 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v\nwant it to contain %s", err, tt.want)
+			}
+			if err != nil && (strings.Contains(err.Error(), "mission lint") || strings.Contains(err.Error(), ".yaml")) {
+				t.Errorf("err = %v: a learner's mistake, told as the mission author's", err)
 			}
 			if reqs := e.Requests(); len(reqs) > 0 {
 				t.Errorf("the daemon was asked %v before the usage error", reqs)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,8 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, w := range daemon.Target().Warnings {
 		fmt.Fprintf(opts.IO.ErrOut, "academy: warning: %s\n", report.CleanLine(w))
 	}
-	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout}
+	runner := &check.Runner{Daemon: daemon, Dir: opts.Dir, Answers: opts.Answers, FileTimeout: opts.Timeout,
+		Setup: opts.Flags.Command("setup", p.Mission.ID)}
 	if opts.IO.InTTY && opts.IO.ErrTTY {
 		runner.Ask = func(ctx context.Context, qs []check.Question) (map[string]string, error) {
 			got, err := ask(ctx, opts.IO, qs)
@@ -54,11 +56,26 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if opts.Watch {
-		return runWatch(ctx, opts, p, daemon, runner)
+		err := runWatch(ctx, opts, p, daemon, runner)
+		if errors.Is(err, context.Canceled) {
+			// Ctrl-C is how a learner leaves --watch: not an accident. On a
+			// terminal, the line starts over the ^C it echoed.
+			lead := ""
+			if opts.IO.ErrTTY {
+				lead = "\r"
+			}
+			fmt.Fprintln(opts.IO.ErrOut, lead+"stopped watching")
+			return &cmdutil.ShownError{Err: cmdutil.ErrInterrupted}
+		}
+		return err
 	}
 	res, err := runOnce(ctx, runner, p, opts.Objectives, daemon.Host())
 	if opts.Wait > 0 {
-		res, err = waitForPass(ctx, opts.Wait, res, err, func(res *check.Result, err error) bool {
+		var say io.Writer = io.Discard
+		if opts.IO.ErrTTY {
+			say = opts.IO.ErrOut
+		}
+		res, err = waitForPass(ctx, opts.Wait, say, waitingFor(opts, p), res, err, func(res *check.Result, err error) bool {
 			return err == nil && verdict(res, opts, daemon.Host()) == nil
 		}, func() (*check.Result, error) {
 			runner.Ask = nil
@@ -111,19 +128,27 @@ const pollInterval = 500 * time.Millisecond
 
 // waitForPass checks again, every pollInterval, until everything passes or
 // wait has gone by; a daemon that cannot be reached yet (a CI job starting
-// it) is waited for too. It returns the last result.
-func waitForPass(ctx context.Context, wait time.Duration, res *check.Result, err error,
+// it) is waited for too. It returns the last result. On say (a terminal's
+// stderr, or io.Discard) it tells what it waits for and how to stop, and
+// when the time runs out that it stopped waiting.
+func waitForPass(ctx context.Context, wait time.Duration, say io.Writer, what string, res *check.Result, err error,
 	done func(*check.Result, error) bool, again func() (*check.Result, error)) (*check.Result, error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
+	told := false
 	for {
 		if done(res, err) || errors.Is(err, context.Canceled) {
 			return res, err
+		}
+		if !told {
+			fmt.Fprintf(say, "Waiting up to %s for %s, checking every %s — Ctrl-C to stop.\n", duration(wait), what, duration(pollInterval))
+			told = true
 		}
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
 		case <-deadline.C:
+			fmt.Fprintf(say, "Stopped waiting after %s, before everything passed. The last check:\n", duration(wait))
 			return res, err
 		case <-time.After(pollInterval):
 		}
@@ -131,13 +156,68 @@ func waitForPass(ctx context.Context, wait time.Duration, res *check.Result, err
 	}
 }
 
+// waitingFor says what --wait waits for: "every objective to pass", "the
+// objective digest to pass".
+func waitingFor(opts *Options, p *check.Plan) string {
+	switch len(opts.Objectives) {
+	case 0:
+		if len(p.Objectives) == 1 {
+			return "its objective to pass"
+		}
+		return "every objective of " + report.CleanLine(p.Mission.ID) + " to pass"
+	case 1:
+		return "the objective " + report.CleanLine(opts.Objectives[0]) + " to pass"
+	}
+	return "the objectives " + report.CleanLine(strings.Join(opts.Objectives, ", ")) + " to pass"
+}
+
+// duration writes d as people do: 1m, 30s, 1h30m, 500ms.
+func duration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// nextMission is what the text report says when every objective of the
+// mission passed (all of them were checked): that it is complete, and the
+// next mission of the catalog, with the command that shows it.
+func nextMission(opts *Options, id string) []string {
+	catalog := opts.Catalog()
+	ids := catalog.IDs()
+	i := slices.Index(ids, id)
+	if i < 0 {
+		return nil
+	}
+	if i == len(ids)-1 {
+		return []string{"Mission " + report.CleanLine(id) + " is complete, and it is the last one. Your progress on every mission: " + opts.Flags.Command("missions")}
+	}
+	next := ids[i+1]
+	title := next
+	if m, err := catalog.Find(next); err == nil && m.Title != "" {
+		title = m.Title
+	}
+	return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next)}
+}
+
 // ask prompts on the terminal for each answer and reads a line; Enter alone
-// skips. Ctrl-C while waiting ends the run at once.
+// skips. Ctrl-C while waiting ends the run at once. The prompt is the
+// mission's ("paste the digest of nginx …"); the objective is named only
+// when several ask, to tell them apart.
 func ask(ctx context.Context, io *cmdutil.IOStreams, qs []check.Question) (map[string]string, error) {
 	in := bufio.NewReader(io.In)
 	answers := map[string]string{}
 	for _, q := range qs {
-		fmt.Fprintf(io.ErrOut, "Objective %s — %s, or press Enter to skip: ", q.Objective, strings.TrimSuffix(strings.TrimSpace(report.CleanLine(q.Prompt)), ":"))
+		prompt := strings.TrimSuffix(strings.TrimSpace(report.CleanLine(q.Prompt)), ":")
+		if len(qs) == 1 {
+			fmt.Fprintf(io.ErrOut, "Your answer: %s, or press Enter to skip: ", prompt)
+		} else {
+			fmt.Fprintf(io.ErrOut, "Your answer for %s: %s, or press Enter to skip: ", report.CleanLine(q.Objective), prompt)
+		}
 		line, err := readLine(ctx, in)
 		if err != nil {
 			fmt.Fprintln(io.ErrOut)
@@ -180,14 +260,28 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 // writeReports renders every requested output. With complete false (the
 // daemon could not be reached), text to the terminal is left out: the error
 // line says it all. The github format appends its table to the job summary
-// when GitHub Actions names one.
+// when GitHub Actions names one. On the terminal, a mission complete says
+// so and what is next; --watch says when it last checked.
 func writeReports(opts *Options, res *check.Result, complete bool) error {
-	return render(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete)
+	return renderWith(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete,
+		func(term *report.Options) {
+			if complete && res.Passed() && len(res.Objectives) > 0 && len(opts.Objectives) == 0 {
+				term.Next = nextMission(opts, res.MissionID)
+			}
+			if opts.Watch {
+				term.CheckedAt = time.Now()
+			}
+		})
 }
 
 // render writes every requested output with the options each needs: colour
 // and width for the terminal, none for files.
 func render(opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool) error {
+	return renderWith(opts, write, skipText, nil)
+}
+
+// renderWith is render whose terminal's options are tuned by term.
+func renderWith(opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool, tune func(*report.Options)) error {
 	var errs []error
 	file := report.Options{Explain: opts.Explain, StepSummary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	for _, o := range opts.Outputs {
@@ -198,6 +292,9 @@ func render(opts *Options, write func(report.Renderer, io.Writer, report.Options
 			}
 			term := file
 			term.Color, term.Width = opts.IO.ColorOut(), opts.IO.TerminalWidth
+			if tune != nil {
+				tune(&term)
+			}
 			if err := write(r, opts.IO.Out, term); err != nil {
 				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}

@@ -74,12 +74,13 @@ func TestWatchFollowsTheDaemon(t *testing.T) {
 	}
 }
 
-// Ctrl-C ends a watch at once.
+// Ctrl-C ends a watch at once: the normal way out, said as such, with the
+// exit code of an interruption.
 func TestWatchYieldsToCtrlC(t *testing.T) {
 	lab := testlab.New(t)
-	out := &lockedBuffer{}
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	f := &cmdutil.Factory{
-		IOStreams:  &cmdutil.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &lockedBuffer{}},
+		IOStreams:  &cmdutil.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
 		OpenDaemon: dockerstate.Open,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -97,8 +98,12 @@ func TestWatchYieldsToCtrlC(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
+		var shown *cmdutil.ShownError
+		if cmdutil.ExitCode(err) != cmdutil.ExitInterrupted || !errors.As(err, &shown) {
+			t.Errorf("err = %v, want an interruption already said", err)
+		}
+		if errOut.String() != "stopped watching\n" {
+			t.Errorf("stderr = %q, want it to say the watch stopped", errOut)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the watch went on after Ctrl-C")

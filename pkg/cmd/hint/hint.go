@@ -29,6 +29,8 @@ type Options struct {
 	// passing at the last check.
 	Objective string
 	Vars      map[string]string
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdHint returns the hint command. runF replaces the run function in
@@ -83,6 +85,7 @@ mission: remove it to start the mission's hints over.`,
 			if opts.Vars, err = lesson.ParseVars(vars); err != nil {
 				return err
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -119,7 +122,7 @@ func Run(_ context.Context, opts *Options) error {
 		o = firstNotPassing(m, st)
 		if o == nil {
 			w.line(p.Green(fmt.Sprintf("Every objective of %s passed at your last check (%s).", lesson.Line(m.ID), lesson.Ago(opts.Now().Sub(st.Checked)))))
-			w.line(p.Dim(fmt.Sprintf("Name one to see its hints again: academy hint %s OBJECTIVE", lesson.Line(m.ID))))
+			w.line(p.Dim(lesson.Next("Name one to see its hints again:", opts.Flags.Command("hint", m.ID, "OBJECTIVE"), width, "")))
 			return w.flush(opts.IO)
 		}
 	}
@@ -131,7 +134,7 @@ func Run(_ context.Context, opts *Options) error {
 		w.line(p.Dim(lesson.Wrap("No check yet, so hints start at the first objective.", width, "")))
 	}
 	if len(steps) == 0 {
-		w.line(lesson.Next("This objective has no hints. Its briefing:", "academy show "+lesson.Line(m.ID), width, ""))
+		w.line(lesson.Next("This objective has no hints. Its briefing:", opts.Flags.Command("show", m.ID), width, ""))
 		return w.flush(opts.IO)
 	}
 	n := state.Hints // steps already given
@@ -162,11 +165,11 @@ func Run(_ context.Context, opts *Options) error {
 	case again:
 		w.line(p.Dim(lesson.Wrap("That was the last step: you have seen every hint and the solution.", width, "")))
 	case n+1 < len(steps) && steps[n+1].solution:
-		w.line(p.Dim(lesson.Wrap(fmt.Sprintf("Next, the solution: academy hint %s %s", lesson.Line(m.ID), lesson.Line(o.ID)), width, "")))
+		w.line(p.Dim(lesson.Next("Next, the solution:", opts.Flags.Command("hint", m.ID, o.ID), width, "")))
 	case n+1 < len(steps):
-		w.line(p.Dim(lesson.Wrap(fmt.Sprintf("Next hint: academy hint %s %s", lesson.Line(m.ID), lesson.Line(o.ID)), width, "")))
+		w.line(p.Dim(lesson.Next("Next hint:", opts.Flags.Command("hint", m.ID, o.ID), width, "")))
 	}
-	w.line(p.Dim(lesson.Wrap(fmt.Sprintf("Check your work: academy check %s %s", lesson.Line(m.ID), lesson.Line(o.ID)), width, "")))
+	w.line(p.Dim(lesson.Next("Check your work:", opts.Flags.Command("check", m.ID, o.ID), width, "")))
 	if err := w.flush(opts.IO); err != nil {
 		return err
 	}

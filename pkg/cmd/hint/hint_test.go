@@ -167,6 +167,10 @@ func TestHintVarsAndBareObjectives(t *testing.T) {
 		says string
 	}{
 		{[]string{"zone7", "multi-tag", "--var", "image=shop:v2", "--var", "repo=acme/shop"}, "Tag your image"},
+		// Every command printed repeats the learner's --var, quoted.
+		{[]string{"zone7", "export", "--var", "image=shop:v2", "--var", "archive=my shop.tar"},
+			"Next hint: academy hint zone7 export --var image=shop:v2 --var 'archive=my shop.tar'\n" +
+				"Check your work: academy check zone7 export --var image=shop:v2 --var 'archive=my shop.tar'\n"},
 		{[]string{"bare"}, "This objective has no hints. Its briefing: academy show bare"},
 		{[]string{"bare", "b"}, "Solution:\n  docker pull x"},
 	}
@@ -225,8 +229,8 @@ func TestHintMistakes(t *testing.T) {
 	}{
 		{nil, "hint needs a mission, e.g. academy hint zone7"},
 		{[]string{"zone"}, `unknown mission "zone" — did you mean zone7?`},
-		{[]string{"zone7", "mult-tag"}, `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (objectives: multi-tag, digest, export)`},
-		{[]string{"zone7", "nope"}, `mission zone7 has no objective "nope" (objectives: multi-tag, digest, export)`},
+		{[]string{"zone7", "mult-tag"}, `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (it has: multi-tag, digest, export)`},
+		{[]string{"zone7", "nope"}, `mission zone7 has no objective "nope" (it has: multi-tag, digest, export)`},
 		{[]string{"zone7", "digest", "export"}, "hint takes a mission and at most one objective, not 2"},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,8 @@ type Options struct {
 	Catalog func() *mission.Catalog
 	// Now is the time progress is told against ("2 hours ago").
 	Now func() time.Time
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdMissions returns the missions command. runF replaces the run
@@ -46,6 +48,7 @@ A mission file that cannot be read is listed with what is wrong with it.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Flags = lesson.FlagsOf(cmd, "")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -150,15 +153,33 @@ func writeTable(opts *Options, rows []row) error {
 			titleW = max(titleW, lesson.TextWidth(r.title))
 		}
 	}
-	// What is left for the title once the other columns have theirs. The
-	// time of the last check goes first when there is not room for all:
-	// a title cut short says less than a time left out.
+	// What is left for the title once the other columns have theirs.
 	room := width - idW - progW - 2*len(gap)
 	anyChecked := false
 	for _, r := range rows {
 		anyChecked = anyChecked || r.checked != ""
 	}
-	showWhen := anyChecked && room-whenW-len(gap) >= titleW
+	// Titles that do not fit and begin alike ("Zone 7: Global Distribution
+	// — …") lose what they share, not what tells them apart.
+	if titleW > room {
+		cuts := sharedPrefixes(rows)
+		titleW = len("TITLE")
+		for i := range rows {
+			if rows[i].broken {
+				continue
+			}
+			if cuts[i] > 0 {
+				rows[i].title = "…" + rows[i].title[cuts[i]:]
+			}
+			titleW = max(titleW, lesson.TextWidth(rows[i].title))
+		}
+	}
+	// The time of the last check is shown when the titles keep room enough
+	// to tell the missions apart.
+	showWhen := false
+	if whenRoom := room - whenW - len(gap); anyChecked {
+		showWhen = whenRoom >= titleW || whenRoom >= 12 && distinct(rows, whenRoom)
+	}
 	if showWhen {
 		room -= whenW + len(gap)
 	}
@@ -196,10 +217,53 @@ func writeTable(opts *Options, rows []row) error {
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	b.WriteString("\n" + p.Dim(lesson.Next("Read a mission's briefing:", "academy show MISSION", width, "")) + "\n")
-	b.WriteString(p.Dim(lesson.Next("Check your work:", "academy check MISSION", width, "")) + "\n")
+	b.WriteString("\n" + p.Dim(lesson.Next("Read a mission's briefing:", opts.Flags.Command("show", "MISSION"), width, "")) + "\n")
+	b.WriteString(p.Dim(lesson.Next("Check your work:", opts.Flags.Command("check", "MISSION"), width, "")) + "\n")
 	_, err := fmt.Fprint(opts.IO.Out, b.String())
 	return err
+}
+
+// sharedPrefixes says, for each row, the length in bytes of the words its
+// title begins with that another title begins with too ("Zone 7: Global
+// Distribution — "): 0 when it shares none, or nothing would be left.
+func sharedPrefixes(rows []row) []int {
+	cuts := make([]int, len(rows))
+	for i, r := range rows {
+		if r.broken {
+			continue
+		}
+		for j, o := range rows {
+			if i == j || o.broken {
+				continue
+			}
+			n := 0
+			for n < len(r.title) && n < len(o.title) && r.title[n] == o.title[n] {
+				n++
+			}
+			cut := strings.LastIndex(r.title[:n], " ") + 1 // at a word's start
+			if strings.TrimSpace(r.title[cut:]) != "" {
+				cuts[i] = max(cuts[i], cut)
+			}
+		}
+	}
+	return cuts
+}
+
+// distinct says whether the titles of rows, cut to w columns, still tell
+// the missions apart.
+func distinct(rows []row, w int) bool {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.broken {
+			continue
+		}
+		t := lesson.Truncate(r.title, w)
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+	}
+	return true
 }
 
 // progressOf is the progress cell: "—" before any check, "2/3", "3/3 ✓".

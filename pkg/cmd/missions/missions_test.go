@@ -203,3 +203,19 @@ func TestMissionsMistakes(t *testing.T) {
 		})
 	}
 }
+
+// Titles that begin alike lose what they share, not what tells them apart,
+// and keep the time of the last check beside them.
+func TestMissionsKeepWhatTellsTitlesApart(t *testing.T) {
+	rows := []row{
+		{id: "zone7", title: "Zone 7: Global Distribution — The Release Manager", checked: "2 hours ago"},
+		{id: "zone7-airgap", title: "Zone 7: Global Distribution — Exporting & Importing Images"},
+		{id: "other", title: "Other"},
+	}
+	if got := sharedPrefixes(rows); got[0] != len("Zone 7: Global Distribution — ") || got[1] != got[0] || got[2] != 0 {
+		t.Errorf("sharedPrefixes = %v", got)
+	}
+	if !distinct(rows, 40) || distinct([]row{{title: "Zone 7: a"}, {title: "Zone 7: b"}}, 6) {
+		t.Error("distinct")
+	}
+}

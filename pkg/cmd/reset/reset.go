@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/academy-dev/academy/pkg/check"
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
+	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
 	"github.com/academy-dev/academy/pkg/cmd/setup"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
@@ -34,6 +36,8 @@ type Options struct {
 	Yes, DryRun bool
 	// All also removes what setup made.
 	All bool
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdReset returns the reset command. runF replaces the run function in
@@ -79,6 +83,7 @@ reached or answered with an error, 130 interrupted.`,
 			if fi, err := os.Stat(opts.Dir); err != nil || !fi.IsDir() {
 				return cmdutil.Usagef("--dir %s: no such folder", opts.Dir)
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -113,25 +118,42 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	out := opts.IO.Out
+	width := lesson.Width(opts.IO)
+	say := func(s string) { fmt.Fprintln(opts.IO.Out, lesson.Hang(s, width, "", "  ")) }
 	what := "mission " + clean(p.Mission.ID)
 	if opts.Objective != "" {
 		what = "objective " + clean(opts.Objective) + " of " + what
 	}
 	for _, l := range rp.Left {
-		fmt.Fprintf(out, "Left alone: %s %s — %s\n", l.Kind, clean(l.Name), clean(l.Why))
+		say(fmt.Sprintf("Left alone: %s %s — %s", l.Kind, clean(l.Name), clean(l.Why)))
+	}
+	// What the mission starts from, when it is not all there: a check
+	// would pass objectives that ask for a name to be gone.
+	start := func() {
+		if gone := missingStart(ctx, d, p); len(gone) > 0 {
+			say(fmt.Sprintf("The starting state is not all here (%s %s gone): %s brings it back.",
+				strings.Join(gone, ", "), isAre(len(gone)), opts.Flags.Command("setup", p.Mission.ID)))
+		}
 	}
 	if len(rp.Items) == 0 {
-		fmt.Fprintf(out, "Nothing to reset: nothing the %s creates exists%s.\n", what, setupNote(opts.All))
+		say(fmt.Sprintf("Nothing to reset: nothing the %s creates exists%s.", what, setupNote(opts.All)))
+		start()
 		return nil
 	}
-	fmt.Fprintf(out, "Reset of the %s removes:\n", what)
+	verb := "removes"
+	if opts.DryRun {
+		verb = "would remove"
+	}
+	say(fmt.Sprintf("Reset of the %s %s:", what, verb))
 	for _, it := range rp.Items {
-		fmt.Fprintf(out, "  %s\n", line(it, opts.Dir))
+		// The kind is a column: the first line's indent, so wrapping
+		// keeps its padding.
+		kind, text := line(it, opts.Dir)
+		fmt.Fprintln(opts.IO.Out, lesson.Hang(text, width, "  "+kind+"  ", "             "))
 	}
 	switch {
 	case opts.DryRun:
-		fmt.Fprintln(out, "Nothing was removed (--dry-run).")
+		say("Nothing was removed (--dry-run).")
 		return nil
 	case opts.Yes:
 	case !opts.IO.InTTY || !opts.IO.ErrTTY:
@@ -142,7 +164,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		if !ok {
-			fmt.Fprintln(out, "Nothing was removed.")
+			say("Nothing was removed.")
 			return nil
 		}
 	}
@@ -153,16 +175,36 @@ func Run(ctx context.Context, opts *Options) error {
 				return r.Err
 			}
 			failed++
-			fmt.Fprintf(opts.IO.ErrOut, "academy: %s %s was not removed: %s\n", r.Kind, clean(r.Name), clean(r.Err.Error()))
+			fmt.Fprintln(opts.IO.ErrOut, lesson.Hang(fmt.Sprintf("academy: %s %s was not removed: %s", r.Kind, clean(r.Name), clean(r.Err.Error())), lesson.ErrWidth(opts.IO), "", "  "))
 			continue
 		}
 		removed++
 	}
-	fmt.Fprintf(out, "Removed %d of %d.\n", removed, len(rp.Items))
+	say(fmt.Sprintf("Removed %d of %d.", removed, len(rp.Items)))
+	start()
 	if failed > 0 {
 		return cmdutil.ErrFailed
 	}
 	return nil
+}
+
+// missingStart lists the images the mission starts from that are gone from
+// the daemon.
+func missingStart(ctx context.Context, d *dockerstate.Daemon, p *check.Plan) []string {
+	var gone []string
+	for _, si := range p.Mission.Setup.Images {
+		if _, err := d.Image(ctx, string(si.Ref)); errors.Is(err, dockerstate.ErrNotFound) {
+			gone = append(gone, clean(string(si.Ref)))
+		}
+	}
+	return gone
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 func setupNote(all bool) string {
@@ -172,22 +214,24 @@ func setupNote(all bool) string {
 	return " (setup's images stay: --all removes them too)"
 }
 
-func line(it lab.Item, dir string) string {
+// line is one item of the list: its kind, padded to a column, and what it
+// is.
+func line(it lab.Item, dir string) (kind, text string) {
 	name := clean(it.Name)
 	switch it.Kind {
 	case "file":
 		if dir != "." && dir != "" {
 			name = clean(strings.TrimSuffix(dir, "/") + "/" + it.Name)
 		}
-		return fmt.Sprintf("file       %s (%s)", name, clean(it.Detail))
+		return "file     ", fmt.Sprintf("%s (%s)", name, clean(it.Detail))
 	case "container":
-		return fmt.Sprintf("container  %s (%s)", name, clean(it.Detail))
+		return "container", fmt.Sprintf("%s (%s)", name, clean(it.Detail))
 	}
-	by := "tag      "
+	kind = "tag      "
 	if it.Setup {
-		by = "setup tag"
+		kind = "setup tag"
 	}
-	return fmt.Sprintf("%s  %s → %s", by, name, clean(it.Detail))
+	return kind, fmt.Sprintf("%s → %s", name, clean(it.Detail))
 }
 
 // confirm asks on the terminal; Enter alone is no. Ctrl-C ends it at once.

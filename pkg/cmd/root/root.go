@@ -1,6 +1,9 @@
 package root
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
@@ -14,6 +17,7 @@ import (
 	"github.com/academy-dev/academy/pkg/cmd/show"
 	"github.com/academy-dev/academy/pkg/cmd/version"
 	"github.com/academy-dev/academy/pkg/cmdutil"
+	"github.com/academy-dev/academy/pkg/report"
 )
 
 // NewCmdRoot returns the academy command with every subcommand.
@@ -23,8 +27,26 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Short: "Check a Docker daemon against a hands-on Docker lesson",
 		Long: `academy asks the Docker daemon, through the Engine API, whether the objectives
 of a lesson ("mission") hold, and says exactly why not.`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
+		// A command academy does not have: said here, with cobra's
+		// suggestion on a line of its own, where the one-line error
+		// printer would run them together.
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("academy: unknown command %q\n", report.CleanLine(args[0]))
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "Did you mean: academy " + strings.Join(s, " or academy ") + "\n"
+			} else {
+				msg += "academy help lists the commands\n"
+			}
+			fmt.Fprint(c.ErrOrStderr(), msg)
+			return &cmdutil.ShownError{Err: &cmdutil.UsageError{Err: fmt.Errorf("unknown command %q", args[0])}}
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.PersistentFlags().StringSliceVar(&f.MissionDirs, "missions", f.MissionDirs, "extra folder of mission files (also ACADEMY_MISSIONS)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {

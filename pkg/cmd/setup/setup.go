@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	checkcmd "github.com/academy-dev/academy/pkg/cmd/check"
+	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/lab"
@@ -26,6 +27,8 @@ type Options struct {
 	Lab       LabFlags
 	// Force replaces a name that holds another image than academy's.
 	Force bool
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdSetup returns the setup command. runF replaces the run function in
@@ -61,6 +64,7 @@ reached or answered with an error, 130 interrupted.`,
 			if err := opts.Lab.Parse(); err != nil {
 				return err
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -87,54 +91,70 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	width := lesson.Width(opts.IO)
 	out := opts.IO.Out
+	say := func(s string) { fmt.Fprintln(out, lesson.Hang(s, width, "", "  ")) }
+	item := func(s string) { fmt.Fprintln(out, lesson.Hang(s, width, "  ", "    ")) }
 	m := p.Mission
-	fmt.Fprintf(out, "Setting up %s on %s\n", clean(m.ID), clean(ep.Host))
+	say(fmt.Sprintf("Setting up %s on %s", clean(m.ID), clean(ep.Host)))
 	res, err := lab.Setup(ctx, d, dockerstate.NewWriter(d), m, lab.SetupOptions{Force: opts.Force})
 	var conflict *lab.ConflictError
 	if errors.As(err, &conflict) {
-		fmt.Fprintf(opts.IO.ErrOut, "academy: %s\n", clean(err.Error()))
+		ew := lesson.ErrWidth(opts.IO)
+		fmt.Fprintln(opts.IO.ErrOut, lesson.Hang("academy: "+clean(err.Error()), ew, "", "  "))
+		fmt.Fprintln(opts.IO.ErrOut, lesson.Hang("To replace: "+opts.Flags.Command("setup", m.ID)+" --force", ew, "", "  "))
 		return cmdutil.ErrFailed
 	}
 	if res != nil {
 		for _, img := range res.Images {
-			fmt.Fprintf(out, "  %s\n", describe(img))
+			item(describe(ctx, d, img))
 		}
 	}
 	if err != nil {
 		return err
 	}
 	if len(res.Images) == 0 {
-		fmt.Fprintf(out, "  %s starts from an empty lab: nothing to make\n", clean(m.ID))
+		item(clean(m.ID) + " starts from an empty lab: nothing to make")
 	} else if !res.Images[0].Runnable {
-		fmt.Fprintf(out, "  (this daemon is %s: academy's images hold a program for amd64 and arm64 only, so a container of them does not run)\n", clean(res.Arch))
+		item(fmt.Sprintf("(this daemon is %s: academy's images hold a program for amd64 and arm64 only, so a container of them does not run)", clean(res.Arch)))
 	}
-	pullNotes(ctx, out, d, p.Pulls())
-	fmt.Fprintf(out, "Ready: academy check %s says what is left to do.\n", clean(m.ID))
+	for _, r := range pulls(ctx, d, p.Pulls()) {
+		item(fmt.Sprintf("%s must come from a registry (academy cannot make it offline): docker pull %s", clean(r), clean(r)))
+	}
+	say("Ready. To see what is left to do: " + opts.Flags.Command("check", m.ID))
 	return nil
 }
 
-func describe(img lab.SetupImage) string {
+// describe says what set-up did with one image. An image --force took the
+// name from, left with no name at all, is said to be there still: docker
+// images lists it as <none>.
+func describe(ctx context.Context, d *dockerstate.Daemon, img lab.SetupImage) string {
 	name, id := clean(img.Ref), shortID(img.ID)
 	switch img.Action {
 	case lab.Unchanged:
 		return fmt.Sprintf("%s is academy's image already (%s): unchanged", name, id)
 	case lab.Replaced:
-		return fmt.Sprintf("%s made (%s), replacing %s, which keeps any other name it has", name, id, shortID(img.Previous))
+		prev := shortID(img.Previous)
+		if old, err := d.Image(ctx, img.Previous); err == nil && len(old.RepoTags) == 0 {
+			return fmt.Sprintf("%s made (%s), replacing %s, which has no name left: docker images lists it as <none>, and docker rmi %s removes it", name, id, prev, prev)
+		}
+		return fmt.Sprintf("%s made (%s), replacing %s, which keeps its other names", name, id, prev)
 	}
 	return fmt.Sprintf("%s made (%s)", name, id)
 }
 
-// pullNotes tells the learner which images the mission needs from a
-// registry, which no set-up can make offline, when they are not here.
-func pullNotes(ctx context.Context, out interface{ Write([]byte) (int, error) }, d *dockerstate.Daemon, refs []mission.ImageRef) {
+// pulls are the images the mission needs from a registry, which no set-up
+// can make offline, that are not here.
+func pulls(ctx context.Context, d *dockerstate.Daemon, refs []mission.ImageRef) []string {
+	var missing []string
 	for _, r := range refs {
 		img, err := d.Image(ctx, string(r))
 		if err == nil && len(img.RepoDigests) > 0 {
 			continue
 		}
-		fmt.Fprintf(out, "  %s must come from a registry (academy cannot make it offline): docker pull %s\n", clean(string(r)), clean(string(r)))
+		missing = append(missing, string(r))
 	}
+	return missing
 }
 
 func shortID(id string) string {

@@ -60,7 +60,7 @@ func TestSetupCommand(t *testing.T) {
 	l.SweepLater()
 	app := l.Name("my-app:v1")
 	code, out, errOut := run(t, "", "setup", "zone7", "--var", "image="+app)
-	if code != 0 || !strings.Contains(out, app+" made (") || !strings.Contains(out, "Ready: academy check zone7") {
+	if code != 0 || !strings.Contains(out, app+" made (") || !strings.Contains(out, "Ready. To see what is left to do: academy check zone7 --var image="+app) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	id := l.ID(app)
@@ -71,13 +71,20 @@ func TestSetupCommand(t *testing.T) {
 
 	l.Build(app, "the learner's own")
 	code, _, errOut = run(t, "", "setup", "zone7", "--var", "image="+app)
-	if code != 1 || !strings.Contains(errOut, "is already the name of another image") || !strings.Contains(errOut, "--force") {
+	if code != 1 || !strings.Contains(errOut, "is already the name of another image") || !strings.Contains(errOut, "To replace: academy setup zone7 --var image="+app+" --force\n") {
 		t.Errorf("over another image: exit %d, stderr %q", code, errOut)
 	}
+	mine := l.ID(app)
 	code, out, _ = run(t, "", "setup", "zone7", "--var", "image="+app, "--force")
 	if code != 0 || !strings.Contains(out, "replacing") || l.ID(app) != id {
 		t.Errorf("--force: exit %d\n%s", code, out)
 	}
+	// The learner's image had no other name: it is still there, untagged.
+	short := strings.TrimPrefix(mine, "sha256:")[:12]
+	if want := "replacing " + short + ", which has no name left: docker images lists it as <none>, and docker rmi " + short + " removes it"; !strings.Contains(out, want) {
+		t.Errorf("--force over an image with no other name: want %q in\n%s", want, out)
+	}
+	l.Untag(mine) // as the learner was told
 }
 
 // academy reset lists, refuses to remove without a terminal or --yes, and
@@ -98,7 +105,8 @@ func TestResetCommand(t *testing.T) {
 	args := append([]string{"reset", "zone7", "-C", dir}, vars...)
 
 	code, out, _ := run(t, "", append(args, "--dry-run")...)
-	if code != 0 || !strings.Contains(out, repo+":latest → ") || !strings.Contains(out, "my-app.tar (1 B)") || !strings.Contains(out, "Nothing was removed (--dry-run)") {
+	if code != 0 || !strings.Contains(out, "Reset of the mission zone7 would remove:") || !strings.Contains(out, repo+":latest → ") ||
+		!strings.Contains(out, "my-app.tar (1 B)") || !strings.Contains(out, "Nothing was removed (--dry-run)") {
 		t.Errorf("--dry-run: exit %d\n%s", code, out)
 	}
 	code, _, errOut := run(t, "y\n", args...)
@@ -121,6 +129,24 @@ func TestResetCommand(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "", "reset", "zone7", "nope", "-C", dir); code != 2 || !strings.Contains(errOut, `no objective "nope"`) {
 		t.Errorf("unknown objective: exit %d, %q", code, errOut)
+	}
+
+	// A name set-up makes, now another image: left alone, saying how to
+	// remove it. Academy's image, left with no name, goes now.
+	academys := l.ID(app)
+	l.Build(app, "the learner's own")
+	l.Untag(academys)
+	code, out, _ = run(t, "", append(args, "--all", "--dry-run")...)
+	if want := "Left alone: tag " + app + " — set-up makes this name, but it now holds another image ("; code != 0 || !strings.Contains(out, want) ||
+		!strings.Contains(out, "docker rmi "+app) {
+		t.Errorf("--all over another image: exit %d, want %q in\n%s", code, want, out)
+	}
+	// What the mission starts from is gone: reset says how to bring it
+	// back, with the learner's flags.
+	l.Untag(app)
+	code, out, _ = run(t, "", append(args, "--yes")...)
+	if want := "The starting state is not all here (" + app + " is gone): academy setup zone7 --var image=" + app + " --var repo=" + repo + " brings it back."; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("starting state gone: exit %d, want %q in\n%s", code, want, out)
 	}
 }
 

@@ -25,6 +25,8 @@ type Options struct {
 	Vars      map[string]string
 	// Reveal adds each objective's solution.
 	Reveal bool
+	// Flags are the learner's, repeated in every command printed.
+	Flags lesson.Flags
 }
 
 // NewCmdShow returns the show command. runF replaces the run function in
@@ -63,6 +65,7 @@ them one step at a time.`,
 			if opts.Vars, err = lesson.ParseVars(vars); err != nil {
 				return err
 			}
+			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -76,10 +79,11 @@ them one step at a time.`,
 
 // Run prints the mission.
 func Run(_ context.Context, opts *Options) error {
-	m, err := lesson.Find(opts.Catalog(), opts.MissionID, opts.Vars)
+	p, err := lesson.Plan(opts.Catalog(), opts.MissionID, opts.Vars)
 	if err != nil {
 		return err
 	}
+	m := p.Mission
 	st := &progress.Mission{}
 	if store, err := progress.Default(); err != nil {
 		progress.Warn(opts.IO.ErrOut, err)
@@ -87,13 +91,28 @@ func Run(_ context.Context, opts *Options) error {
 		st, err = store.Load(m.ID)
 		progress.Warn(opts.IO.ErrOut, err)
 	}
-	_, err = fmt.Fprint(opts.IO.Out, render(m, st, opts.Reveal, lesson.Width(opts.IO), lesson.NewPalette(opts.IO)))
+	v := view{reveal: opts.Reveal, width: lesson.Width(opts.IO), p: lesson.NewPalette(opts.IO),
+		flags: opts.Flags, overrides: opts.Vars, pulls: p.Pulls()}
+	_, err = fmt.Fprint(opts.IO.Out, render(m, st, v))
 	return err
 }
 
-// render lays the mission out in width columns (0: as written).
-func render(m *mission.Mission, st *progress.Mission, reveal bool, width int, p lesson.Palette) string {
+// view is how a mission is shown: for whom, and how wide.
+type view struct {
+	reveal bool // with each objective's solution
+	width  int  // 0: as written
+	p      lesson.Palette
+	flags  lesson.Flags
+	// overrides are the variables the learner gave with --var.
+	overrides map[string]string
+	// pulls are the images the mission needs from a registry.
+	pulls []mission.ImageRef
+}
+
+// render lays the mission out in v's width columns (0: as written).
+func render(m *mission.Mission, st *progress.Mission, v view) string {
 	var b strings.Builder
+	p, width, reveal := v.p, v.width, v.reveal
 	points := 0
 	for _, o := range m.Objectives {
 		points += o.Points
@@ -104,6 +123,7 @@ func render(m *mission.Mission, st *progress.Mission, reveal bool, width int, p 
 	if strings.TrimSpace(m.Briefing) != "" {
 		b.WriteString(lesson.Wrap(m.Briefing, width, "") + "\n\n")
 	}
+	b.WriteString(lab(m, v))
 
 	b.WriteString(p.Bold("Objectives") + "\n")
 	idW := 0
@@ -128,26 +148,65 @@ func render(m *mission.Mission, st *progress.Mission, reveal bool, width int, p 
 			hang := strings.Repeat(" ", len(indent)+2+4)
 			b.WriteString(fmt.Sprintf("%s%s %-3s %s", indent, mark, num, p.Bold(id)) + "\n")
 			b.WriteString(hang + titleWithPoints(o, width, hang, p) + "\n")
-			b.WriteString(details(m, o, reveal, width, hang, p))
+			b.WriteString(details(m, o, v, hang))
 			continue
 		}
 		hang := strings.Repeat(" ", len(indent)+2+4+idW+2)
 		b.WriteString(fmt.Sprintf("%s%s %-3s %s  ", indent, mark, num, lesson.Pad(id, idW)))
 		b.WriteString(titleWithPoints(o, width, hang, p) + "\n")
-		b.WriteString(details(m, o, reveal, width, hang, p))
+		b.WriteString(details(m, o, v, hang))
 	}
 	b.WriteString("\n")
-	b.WriteString(p.Dim(lesson.Next("Check your work:", "academy check "+lesson.Line(m.ID), width, "")) + "\n")
+	b.WriteString(p.Dim(lesson.Next("Check your work:", v.flags.Command("check", m.ID), width, "")) + "\n")
 	if !reveal {
-		b.WriteString(p.Dim(lesson.Next("Stuck?", "academy hint "+lesson.Line(m.ID), width, "")) + "\n")
+		b.WriteString(p.Dim(lesson.Next("Stuck?", v.flags.Command("hint", m.ID), width, "")) + "\n")
+	}
+	return b.String()
+}
+
+// lab is the section on the learner's lab: the mission's variables, name =
+// value, those given with --var marked, and how to set the lab up — what
+// academy setup makes, what must come from a registry.
+func lab(m *mission.Mission, v view) string {
+	p, width := v.p, v.width
+	var b strings.Builder
+	const indent = "  "
+	if len(m.Vars) > 0 {
+		b.WriteString(p.Bold("Your lab") + p.Dim(" (--var NAME=VALUE changes one)") + "\n")
+		nameW := 0
+		for _, k := range m.VarNames() {
+			nameW = max(nameW, lesson.TextWidth(lesson.Line(k)))
+		}
+		for _, k := range m.VarNames() {
+			line := lesson.Pad(lesson.Line(k), nameW) + " = " + lesson.Line(m.Vars[k])
+			if _, given := v.overrides[k]; given {
+				line += p.Dim("  (your --var)")
+			}
+			b.WriteString(indent + line + "\n")
+		}
+	}
+	if len(m.Setup.Images) > 0 {
+		var made []string
+		for _, si := range m.Setup.Images {
+			made = append(made, lesson.Line(string(si.Ref)))
+		}
+		b.WriteString(lesson.Hang("Start with "+v.flags.Command("setup", m.ID)+" — it makes "+strings.Join(made, " and ")+", offline.", width, indent, indent+"  ") + "\n")
+	}
+	for _, r := range v.pulls {
+		ref := lesson.Line(string(r))
+		b.WriteString(lesson.Hang(ref+" must come from a registry: docker pull "+ref, width, indent, indent+"  ") + "\n")
+	}
+	if b.Len() > 0 {
+		b.WriteString("\n")
 	}
 	return b.String()
 }
 
 // details are the lines under an objective's title, each starting with
 // indent: how many hints it has and, with reveal, its solution.
-func details(m *mission.Mission, o mission.Objective, reveal bool, width int, indent string, p lesson.Palette) string {
+func details(m *mission.Mission, o mission.Objective, v view, indent string) string {
 	var b strings.Builder
+	p, width := v.p, v.width
 	n, solution := len(lesson.Hints(&o)), strings.TrimSpace(o.Solution) != ""
 	if n > 0 || solution {
 		var what string
@@ -159,10 +218,9 @@ func details(m *mission.Mission, o mission.Objective, reveal bool, width int, in
 		default:
 			what = lesson.Count(n, "hint") + " and the solution:"
 		}
-		cmd := fmt.Sprintf("academy hint %s %s", lesson.Line(m.ID), lesson.Line(o.ID))
-		b.WriteString(indent + p.Dim(lesson.Next(what, cmd, width, indent)) + "\n")
+		b.WriteString(indent + p.Dim(lesson.Next(what, v.flags.Command("hint", m.ID, o.ID), width, indent)) + "\n")
 	}
-	if reveal && solution {
+	if v.reveal && solution {
 		b.WriteString(indent + p.Yellow("solution:") + "\n")
 		b.WriteString(lesson.Command(o.Solution, width, indent+"  ") + "\n")
 	}

@@ -157,6 +157,9 @@ func verifyOne(ctx context.Context, opts *VerifyOptions, file string) (result, e
 		bar = &progressBar{w: opts.IO.ErrOut, name: barName(displayName(file)), over: opts.ProgressOver}
 		vo.Progress = bar.update
 	}
+	if fi, err := os.Stat(file); err == nil && fi.IsDir() && file != "-" {
+		return result{file: file, reason: "it is a folder, not a docker save archive"}, nil
+	}
 	var rep *archive.Report
 	var err error
 	if file == "-" {

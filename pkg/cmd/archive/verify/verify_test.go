@@ -457,3 +457,14 @@ func validate(t *testing.T, s *jsonschema.Schema, data []byte) {
 		t.Errorf("the report does not match docs/schema/report.v1.json: %v\n%s", err, data)
 	}
 }
+
+// A folder given for an archive is called a folder, as everywhere.
+func TestVerifyFolder(t *testing.T) {
+	s := &streams{}
+	if err := s.run(t, t.TempDir()); !errors.Is(err, cmdutil.ErrFailed) {
+		t.Fatalf("err = %v, want a failed verification", err)
+	}
+	if out := s.out.String(); !strings.Contains(out, "it is a folder, not a docker save archive") || strings.Contains(out, "directory") {
+		t.Errorf("output:\n%s", out)
+	}
+}

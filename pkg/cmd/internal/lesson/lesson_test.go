@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/missions"
 	"github.com/academy-dev/academy/pkg/cmdutil"
@@ -28,6 +29,13 @@ func TestWrap(t *testing.T) {
 		{"indented", "one two three four five six seven eight", 30, "          ", "one two three four\n          five six seven eight"},
 		{"a long word stays whole", "run docker-inspect-with-a-very-long-name now", 12, "", "run\ndocker-inspect-with-a-very-long-name\nnow"},
 		{"names are not broken at their dash", "tag it as cloudcorp/my-app:latest", 20, "", "tag it as\ncloudcorp/my-app:latest"},
+		{"a command line is never joined with the sentence after it",
+			"deploy it as production does:\n  docker run -d --name my-app app:v1.3.0\n  docker logs my-app\n(--network none: the demo app needs no network.)\ndocker ps\nlists it.", 60, "",
+			"deploy it as production does:\n  docker run -d --name my-app app:v1.3.0\n  docker logs my-app\n(--network none: the demo app needs no network.)\ndocker ps\nlists it."},
+		{"a sentence that starts with a command is prose", "academy setup zone7 gives you both. To see\nthe trouble, run it.", 80, "",
+			"academy setup zone7 gives you both. To see the trouble, run it."},
+		{"a command is never broken inside", "then run docker inspect --format='{{index .RepoDigests 0}}' nginx to see it", 40, "",
+			"then run\ndocker inspect --format='{{index .RepoDigests 0}}' nginx\nto see it"},
 		{"control characters replaced", "a \x1b[2Jb", 0, "", "a \ufffd[2Jb"},
 		{"wide terminals get lines a person can follow", strings.Repeat("word ", 40), 200, "", ""},
 	}
@@ -167,7 +175,45 @@ func TestFind(t *testing.T) {
 		})
 	}
 	m, _ := Find(mission.NewCatalog(missions.FS), "zone7", nil)
-	if _, err := Objective(m, "mult-tag"); err == nil || !strings.Contains(err.Error(), `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (objectives: multi-tag, digest, export)`) {
+	if _, err := Objective(m, "mult-tag"); err == nil || !strings.Contains(err.Error(), `mission zone7 has no objective "mult-tag" — did you mean multi-tag? (it has: multi-tag, digest, export)`) {
 		t.Errorf("unknown objective: %v", err)
+	}
+}
+
+// A command printed for the learner repeats their flags that it takes,
+// quoted for the shell; --var only for the same mission.
+func TestFlagsCommand(t *testing.T) {
+	f := Flags{Mission: "zone7", Vars: []string{"image=shop:v2", "archive=my shop.tar"}, Dir: "/home/ada/lab",
+		Host: "ssh://ada@pc7", MissionDirs: []string{"./missions"}}
+	tests := []struct {
+		sub  string
+		args []string
+		want string
+	}{
+		{"check", []string{"zone7", "export"}, "academy check zone7 export --var image=shop:v2 --var 'archive=my shop.tar' -C /home/ada/lab -H ssh://ada@pc7 --missions ./missions"},
+		{"setup", []string{"zone7"}, "academy setup zone7 --var image=shop:v2 --var 'archive=my shop.tar' -H ssh://ada@pc7 --missions ./missions"},
+		{"hint", []string{"zone7", "digest"}, "academy hint zone7 digest --var image=shop:v2 --var 'archive=my shop.tar' --missions ./missions"},
+		{"show", []string{"zone7-airgap"}, "academy show zone7-airgap --missions ./missions"},
+		{"missions", nil, "academy missions --missions ./missions"},
+	}
+	for _, tt := range tests {
+		if got := f.Command(tt.sub, tt.args...); got != tt.want {
+			t.Errorf("%s %v:\n got  %s\n want %s", tt.sub, tt.args, got, tt.want)
+		}
+	}
+	if got := (Flags{Mission: "zone7"}).Command("check", "zone7"); got != "academy check zone7" {
+		t.Errorf("no flags: %s", got)
+	}
+	if got := ShellQuote("it's"); got != `'it'\''s'` {
+		t.Errorf("ShellQuote = %s", got)
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "just now", time.Minute: "1 min ago", 45 * time.Minute: "45 min ago",
+		2 * time.Hour: "2 hours ago", 50 * time.Hour: "2 days ago", 100 * 24 * time.Hour: "long ago"} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -11,31 +11,14 @@ import (
 	"github.com/academy-dev/academy/pkg/mission"
 )
 
-// Find loads the mission id from the catalog and expands its variables,
-// overrides from --var first. A mistake — a missing --missions folder, an
-// unknown mission, an unknown variable — is a usage error that names what
-// exists and, for a typo, what was likely meant.
+// Find is Plan's mission: loaded, its variables expanded, its checks
+// known to compile.
 func Find(catalog *mission.Catalog, id string, vars map[string]string) (*mission.Mission, error) {
-	if err := catalog.CheckDirs(); err != nil {
-		return nil, &cmdutil.UsageError{Err: err}
-	}
-	m, err := catalog.Find(id)
-	var nf *mission.NotFoundError
-	if errors.As(err, &nf) {
-		return nil, unknown("unknown mission", id, nf.Known, "missions", "academy missions lists them")
-	}
+	p, err := Plan(catalog, id, vars)
 	if err != nil {
 		return nil, err
 	}
-	x, err := m.Expand(vars)
-	var uv *mission.UnknownVarError
-	if errors.As(err, &uv) {
-		if s := Suggest(uv.Name, uv.Known); s != "" {
-			return nil, cmdutil.Usagef("mission %s has no variable %q — did you mean %s? (it has: %s)", uv.Mission, uv.Name, s, strings.Join(uv.Known, ", "))
-		}
-		return nil, &cmdutil.UsageError{Err: err}
-	}
-	return x, err
+	return p.Mission, nil
 }
 
 // Objective returns the objective id of m, or a usage error naming those
@@ -44,7 +27,14 @@ func Objective(m *mission.Mission, id string) (*mission.Objective, error) {
 	if o, ok := m.Objective(id); ok {
 		return o, nil
 	}
-	return nil, unknown("mission "+m.ID+" has no objective", id, m.ObjectiveIDs(), "objectives", "academy show "+m.ID+" lists them")
+	return nil, UnknownObjective(m.ID, id, m.ObjectiveIDs())
+}
+
+// UnknownObjective is the usage error for an objective mission does not
+// have: "mission zone7 has no objective "multitag" — did you mean
+// multi-tag? (it has: multi-tag, digest, export)".
+func UnknownObjective(mission, id string, known []string) error {
+	return unknown("mission "+mission+" has no objective", id, known, "it has", "academy show "+mission+" lists them")
 }
 
 // unknown is the usage error for a name that is not among known: "unknown
@@ -55,6 +45,8 @@ func unknown(what, name string, known []string, kinds, where string) error {
 		msg += " — did you mean " + s + "?"
 	}
 	switch {
+	case len(known) == 0 && kinds == "it has":
+		msg += " (it has none)"
 	case len(known) == 0:
 		msg += " (there are no " + kinds + ")"
 	case len(known) <= 8:

@@ -8,7 +8,6 @@ import (
 
 	"github.com/mattn/go-runewidth"
 	"github.com/muesli/reflow/truncate"
-	"github.com/muesli/reflow/wordwrap"
 	"github.com/muesli/reflow/wrap"
 	"golang.org/x/term"
 
@@ -75,12 +74,13 @@ func Pad(s string, width int) string {
 }
 
 // Wrap lays out text from a mission file in width columns (at most 80),
-// each line after
-// the first indented by indent: paragraphs (separated by a blank line) are
-// refilled; a line that starts a list item ("- ", "* ", "1. ") or is
-// indented starts a line of its own. Words are never broken, so a name or
-// a command longer than the line stays whole. With width 0, the text keeps
-// its own lines. Control characters are replaced, as everywhere.
+// each line after the first indented by indent: paragraphs (separated by a
+// blank line) are refilled; a line that starts a list item ("- ", "* ",
+// "1. "), is indented or is a command (docker …) keeps a line of its own,
+// and so does the line after it. Lines break as report.Wrap breaks them:
+// never inside a word, a quoted span or a command, which overflow the line
+// rather than be cut. With width 0, the text keeps its own lines. Control
+// characters are replaced, as everywhere.
 func Wrap(text string, width int, indent string) string {
 	text = strings.TrimSpace(report.Clean(text))
 	if width <= 0 {
@@ -96,12 +96,7 @@ func Wrap(text string, width int, indent string) string {
 		body := strings.TrimLeft(l, " \t")
 		lead := l[:len(l)-len(body)]
 		hang := strings.Repeat(" ", max(listIndent(l), len(lead)))
-		ww := wordwrap.NewWriter(max(width-TextWidth(indent)-len(hang), minWidth/2))
-		ww.Breakpoints = nil // never break a name such as my-app:v1 at its dash
-		ww.KeepNewlines = false
-		_, _ = ww.Write([]byte(body))
-		_ = ww.Close()
-		for i, wl := range strings.Split(ww.String(), "\n") {
+		for i, wl := range report.Wrap(body, max(width-TextWidth(indent)-len(hang), minWidth/2)) {
 			if i == 0 {
 				wl = lead + wl
 			} else {
@@ -125,7 +120,9 @@ func WrapHard(text string, width int) string {
 }
 
 // logicalLines joins the lines of each paragraph of text, except where a
-// line starts a list item or is indented: those keep a line of their own.
+// line starts a list item, is indented or is a command and nothing more:
+// those keep a line of their own, and are never joined with the line after them either (a
+// command's line is not the start of a sentence).
 func logicalLines(text string) []string {
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
@@ -133,7 +130,7 @@ func logicalLines(text string) []string {
 		switch {
 		case l == "":
 			out = append(out, "")
-		case len(out) == 0 || out[len(out)-1] == "" || listIndent(l) > 0 || startsIndented(l):
+		case len(out) == 0 || out[len(out)-1] == "" || listIndent(l) > 0 || preformatted(l) || preformatted(out[len(out)-1]):
 			out = append(out, l)
 		default:
 			out[len(out)-1] += " " + strings.TrimSpace(l)
@@ -141,6 +138,10 @@ func logicalLines(text string) []string {
 	}
 	return out
 }
+
+// preformatted says whether a line of a briefing is kept as its author
+// wrote it: indented, or a command.
+func preformatted(l string) bool { return startsIndented(l) || report.IsCommand(l) }
 
 func startsIndented(l string) bool { return strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") }
 
@@ -187,7 +188,7 @@ func Ago(d time.Duration) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return Count(int(d/time.Minute), "minute") + " ago"
+		return strconv.Itoa(int(d/time.Minute)) + " min ago" // short: it shares a table row with a title
 	case d < 24*time.Hour:
 		return Count(int(d/time.Hour), "hour") + " ago"
 	case d < 60*24*time.Hour:
@@ -259,4 +260,17 @@ func Next(text, command string, width int, indent string) string {
 		return Wrap(one, width, indent)
 	}
 	return Wrap(text, width, indent) + "\n" + indent + command
+}
+
+// Hang lays s out as report.Hanging does, in width columns (0: one line):
+// its first line after first, the others after rest. Every screen wraps
+// this way, so a command is never cut in two on any of them.
+func Hang(s string, width int, first, rest string) string {
+	return strings.Join(report.Hanging(s, width, first, rest), "\n")
+}
+
+// ErrWidth is Width for the error stream: the columns of the terminal it
+// is, or 0.
+func ErrWidth(ios *cmdutil.IOStreams) int {
+	return Width(&cmdutil.IOStreams{Out: ios.ErrOut, OutTTY: ios.ErrTTY})
 }
