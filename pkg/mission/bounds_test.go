@@ -161,3 +161,18 @@ func TestFileNameInFollowsNoLink(t *testing.T) {
 		t.Errorf("a missing file: %q, %v", p, err)
 	}
 }
+
+// Titles, hints and solutions are one line each: a line break in one would
+// show as a line of academy's own (a forged "Check your work:" line).
+func TestOneLineStrings(t *testing.T) {
+	for _, tt := range []struct{ from, to string }{
+		{"title: Demo", "title: \"Demo\\nacademy: FORGED\""},
+		{"    title: Tag {{.image}}", "    title: \"Tag\\nCheck your work: rm -rf ~\""},
+		{"    solution: docker tag", "    hints: [\"one\\ntwo\"]\n    solution: docker tag"},
+	} {
+		_, err := Parse("demo.yaml", []byte(strings.Replace(valid, tt.from, tt.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), "is one line") {
+			t.Errorf("%s: err = %v, want one line asked for", tt.to, err)
+		}
+	}
+}

@@ -325,6 +325,12 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 	if m.Title == "" {
 		c.at("$.title", "title is required")
 	}
+	oneLine := func(path, what, v string) {
+		if strings.ContainsAny(strings.TrimRight(v, "\n"), "\n\r\u2028\u2029") {
+			c.at(path, "%s is one line (a line break would show as a line of academy's own)", what)
+		}
+	}
+	oneLine("$.title", "the title", m.Title)
 	if len(m.Vars) > maxVars {
 		c.at("$.vars", "a mission has at most %d variables", maxVars)
 	}
@@ -363,6 +369,11 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 		}
 		if o.Title == "" {
 			c.at(at, "objective %s needs a title", o.ID)
+		}
+		oneLine(at+".title", "an objective's title", o.Title)
+		oneLine(at+".solution", "a solution", o.Solution)
+		for h, hint := range o.Hints {
+			oneLine(fmt.Sprintf("%s.hints[%d]", at, h), "a hint", hint)
 		}
 		if o.Points < 0 || o.Points > 1000 {
 			c.at(at+".points", "points must be between 0 and 1000")

@@ -116,6 +116,11 @@ func appendSummary(path string, md []byte) error {
 	if path == "" {
 		return nil
 	}
+	// Only a regular file, or a new one: opening a pipe that no one reads
+	// would wait beyond Ctrl-C.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("the step summary %s is not a regular file", path)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("appending to the step summary: %w", err)

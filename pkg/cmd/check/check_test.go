@@ -371,3 +371,34 @@ func TestNoPromptWhenTheAnswerCannotBeChecked(t *testing.T) {
 		t.Errorf("report does not say to pull nginx:\n%s", out)
 	}
 }
+
+// --wait waits for a daemon that comes up late, as a CI job's does: the
+// first failed connection is not the last word.
+func TestWaitForADaemonThatComesUp(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "late.sock")
+	e := fakeengine.Start(t, fakeengine.Docker2010)
+	img := fakeengine.JSON([]byte(appImage))
+	e.Register("GET", "/images/my-app:v1/json", img)
+	e.Register("GET", "/images/cloudcorp/my-app:latest/json", img)
+	e.Register("GET", "/images/cloudcorp/my-app:1.0.0/json", img)
+	f, out, _ := newFactory(e, "", false)
+	up := make(chan struct{})
+	opens := 0
+	f.OpenDaemon = func(o dockerstate.Options) (*dockerstate.Daemon, error) {
+		opens++
+		select {
+		case <-up:
+			o.Host, o.HTTPClient = e.Host(), e.Client()
+		default:
+			o.Host = "unix://" + sock // nothing listens yet
+		}
+		return dockerstate.Open(o)
+	}
+	time.AfterFunc(700*time.Millisecond, func() { close(up) })
+	if err := runCheck(t, f, "zone7", "multi-tag", "--wait", "30s", "-o", "json"); err != nil {
+		t.Fatalf("err = %v, report %s", err, out)
+	}
+	if !strings.Contains(out.String(), `"passed":true`) || opens < 2 {
+		t.Errorf("opened %d times; report %s", opens, out)
+	}
+}

@@ -40,7 +40,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return &cmdutil.UsageError{Err: err}
 	}
-	defer daemon.Close()
+	defer func() { daemon.Close() }() // the one in use at the end: --wait may open another
 	for _, w := range daemon.Target().Warnings {
 		fmt.Fprintf(opts.IO.ErrOut, "academy: warning: %s\n", report.CleanLine(w))
 	}
@@ -79,7 +79,16 @@ func Run(ctx context.Context, opts *Options) error {
 			return err == nil && verdict(res, opts, daemon.Host()) == nil
 		}, func() (*check.Result, error) {
 			runner.Ask = nil
-			return runOnce(ctx, runner, p, opts.Objectives, daemon.Host())
+			if err != nil {
+				// A daemon that failed stays failed for its client (a CI
+				// job's daemon still starting): ask it afresh.
+				if d, oerr := opts.OpenDaemon(dockerstate.Options{Host: opts.Host, Context: opts.Context, Timeout: opts.Timeout}); oerr == nil {
+					daemon.Close()
+					daemon, runner.Daemon = d, d
+				}
+			}
+			res, err = runOnce(ctx, runner, p, opts.Objectives, daemon.Host())
+			return res, err
 		})
 	}
 	if errors.Is(err, context.Canceled) {
