@@ -100,6 +100,11 @@ func (c *Catalog) Files() ([]File, error) {
 			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
 				continue
 			}
+			// Only files named as a mission id can be found by their id;
+			// any other name (with escapes, say) is never listed.
+			if !idPattern().MatchString(strings.TrimSuffix(base, ext)) {
+				continue
+			}
 			f := File{ID: strings.TrimSuffix(base, ext), src: s, base: base}
 			f.Name = filepath.Join(s.label, base)
 			if s.label == "" {

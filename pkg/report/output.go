@@ -32,7 +32,9 @@ func ParseOutputs(values []string) ([]Output, error) {
 		if _, ok := Lookup(format); !ok {
 			return nil, fmt.Errorf("unknown output format %q (choose from: %s)", format, strings.Join(Names(), ", "))
 		}
-		if file == "" || file == "-" {
+		if file == "" || file == "-" || isStdout(file) {
+			// /dev/stdout, /dev/fd/1 and the like are standard output too:
+			// two reports there would truncate or mix each other.
 			toStdout++
 			out = append(out, Output{Format: format})
 			continue
@@ -48,6 +50,17 @@ func ParseOutputs(values []string) ([]Output, error) {
 		return nil, errors.New("at most one -o format can go to stdout; give the others a file: -o junit=report.xml")
 	}
 	return out, nil
+}
+
+// isStdout says whether file is the process's standard output by another
+// name.
+func isStdout(file string) bool {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return false
+	}
+	out, err := os.Stdout.Stat()
+	return err == nil && os.SameFile(fi, out)
 }
 
 // sameFileKey names a file so that two spellings of one file compare equal:

@@ -130,3 +130,16 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 		t.Error("the full device was replaced by a file")
 	}
 }
+
+// Standard output by another name is standard output: two reports there
+// would truncate or mix each other.
+func TestStdoutByAnotherName(t *testing.T) {
+	if _, err := os.Stat("/dev/stdout"); err != nil {
+		t.Skip("no /dev/stdout here")
+	}
+	for _, name := range []string{"/dev/stdout", "/dev/fd/1"} {
+		if _, err := ParseOutputs([]string{"json", "junit=" + name}); err == nil || !strings.Contains(err.Error(), "at most one -o format can go to stdout") {
+			t.Errorf("json and junit=%s: err = %v", name, err)
+		}
+	}
+}

@@ -94,7 +94,7 @@ error, 130 interrupted.`,
 			}
 			ids := make([]string, 0, len(m.Objectives))
 			for _, o := range m.Objectives {
-				ids = append(ids, o.ID+"\t"+o.Title)
+				ids = append(ids, report.CleanLine(o.ID)+"\t"+report.CleanLine(o.Title))
 			}
 			return ids, cobra.ShellCompDirectiveNoFileComp
 		},
@@ -123,6 +123,9 @@ error, 130 interrupted.`,
 			}
 			if opts.Watch && (opts.Wait > 0 || len(opts.Hosts) > 0) {
 				return cmdutil.Usagef("--watch follows one endpoint until everything passes; it goes with neither --wait nor a class")
+			}
+			if opts.Wait > 0 && len(opts.Hosts) > 0 {
+				return cmdutil.Usagef("--wait checks one endpoint until it passes; a class is checked once")
 			}
 			if opts.Wait < 0 {
 				return cmdutil.Usagef("--wait must be positive")
