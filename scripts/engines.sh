@@ -10,7 +10,7 @@
 #   scripts/engines.sh hosts [ENGINE...]  print NAME DOCKER_HOST of those that answer
 #   scripts/engines.sh down [ENGINE...]   stop them and remove their state
 #   scripts/engines.sh logs [ENGINE...]   the end of each one's logs
-#   scripts/engines.sh build              only build Docker 29 (cached)
+#   scripts/engines.sh build              only build Docker 29 and its runc (cached)
 #
 # Engines: docker29-containerd docker29-vfs podman (all when none is named).
 # Run the tests against one:  DOCKER_HOST=$(scripts/engines.sh hosts podman | cut -d' ' -f2) go test ./...
@@ -21,20 +21,23 @@
 #                          (default ${XDG_CACHE_HOME:-$HOME/.cache}/academy-engines)
 #   ACADEMY_ENGINES_WAIT   seconds each engine gets to answer (default 90)
 #
-# Docker 29 is built once from the Go module proxy (about 8 minutes on 2
-# cores, 1.6 GB of memory while linking) and kept in the cache; Podman and
-# containerd come from Debian (.ci/run installs them). Needs root, as dockerd
-# does.
+# Docker 29 and runc 1.3 are built once from the Go module proxy (about 9
+# minutes on 2 cores) and kept in the cache; Podman, containerd and
+# libseccomp's headers come from Debian (.ci/run installs them). Needs root,
+# as dockerd does.
 set -euo pipefail
 
 moby_module=github.com/moby/moby/v2
 moby_version=v2.0.0-beta.24
+runc_module=github.com/opencontainers/runc
+runc_version=v1.3.6
 all_engines=(docker29-containerd docker29-vfs podman)
 
 state=${ACADEMY_ENGINES_DIR:-/tmp/academy-engines}
 cache=${ACADEMY_ENGINES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/academy-engines}
 wait_s=${ACADEMY_ENGINES_WAIT:-90}
 dockerd29=$cache/bin/dockerd
+runc13=$cache/bin/runc
 
 say() { echo "engines: $*" >&2; }
 die() {
@@ -42,41 +45,59 @@ die() {
 	exit 1
 }
 
-# --- Docker 29 build ---------------------------------------------------------
+# --- builds: Docker 29 and its runc ------------------------------------------
 
-# built tells whether the cached dockerd is the pinned version.
+# built BINARY MODULE VERSION: the cached BINARY is MODULE at VERSION.
 built() {
-	[ -x "$dockerd29" ] && go version -m "$dockerd29" 2>/dev/null |
-		grep -qE "^[[:space:]]+mod[[:space:]]+$moby_module[[:space:]]+$moby_version([[:space:]]|$)"
+	[ -x "$1" ] && go version -m "$1" 2>/dev/null |
+		grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
 }
 
-build() {
-	built && return 0
-	command -v go >/dev/null || die "go is needed to build Docker 29"
+# build_one NAME MODULE VERSION PACKAGE [GO FLAG...]: go install PACKAGE@VERSION
+# into $cache/bin/NAME, unless it is there already.
+build_one() {
+	local name=$1 module=$2 version=$3 pkg=$4
+	shift 4
+	local bin=$cache/bin/$name
+	built "$bin" "$module" "$version" && return 0
+	command -v go >/dev/null || die "go is needed to build $name"
 	mkdir -p "$cache"
 	# One build at a time on this machine; a second caller waits and reuses it.
 	exec 9>"$cache/build.lock"
 	if ! flock -n 9; then
-		say "another build of Docker 29 is running; waiting for it (up to 30 min)"
+		say "another build is running; waiting for it (up to 30 min)"
 		flock -w 1800 9 || die "gave up waiting for $cache/build.lock"
 	fi
-	if built; then
+	if built "$bin" "$module" "$version"; then
 		exec 9>&-
 		return 0
 	fi
-	say "building dockerd $moby_version from the Go module proxy into $cache/bin (about 8 min cold)"
-	local tmp log=$cache/build.log
+	say "building $name $version from the Go module proxy into $cache/bin"
+	local tmp log=$cache/build-$name.log
 	tmp=$(mktemp -d "$cache/gobin.XXXXXX")
-	if ! GOBIN=$tmp GOFLAGS= go install "$moby_module/cmd/dockerd@$moby_version" >"$log" 2>&1; then
+	if ! GOBIN=$tmp GOFLAGS= go install "$@" "$pkg@$version" >"$log" 2>&1; then
 		rm -rf "$tmp"
 		tail -n 30 "$log" >&2
-		die "building dockerd failed (log: $log)"
+		die "building $name failed (log: $log)"
 	fi
 	mkdir -p "$cache/bin"
-	mv -f "$tmp/dockerd" "$dockerd29"
+	mv -f "$tmp/$(basename "$pkg")" "$bin"
 	rm -rf "$tmp"
 	exec 9>&-
-	built || die "the build did not give $moby_module $moby_version"
+	built "$bin" "$module" "$version" || die "the build did not give $module $version"
+}
+
+# build: Docker 29 (about 8 minutes on 2 cores, 1.6 GB of memory while
+# linking), and the runc it runs containers with. Debian 12's runc (1.1.5)
+# does not know the time namespace Docker 29 asks every container for
+# ("namespace {"time" ""} does not exist"); runc 1.3 does. runc needs cgo and
+# libseccomp's headers (apt-get install libseccomp-dev) for Docker's default
+# seccomp profile.
+build() {
+	build_one dockerd "$moby_module" "$moby_version" "$moby_module/cmd/dockerd"
+	pkg-config --exists libseccomp 2>/dev/null ||
+		die "runc needs libseccomp's headers (apt-get install libseccomp-dev)"
+	CGO_ENABLED=1 build_one runc "$runc_module" "$runc_version" "$runc_module" -tags seccomp
 }
 
 # --- processes ----------------------------------------------------------------
@@ -157,16 +178,18 @@ EOF
 
 start_dockerd() { # ENGINE DIR STORE
 	local engine=$1 d=$2 store=$3
+	# Containers run with the runc built beside dockerd (see build).
+	local runtimes='"default-runtime":"academy-runc","runtimes":{"academy-runc":{"path":"'"$runc13"'"}}'
 	local flags=(--config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec"
 		--pidfile "$d/exec/dockerd.pid" -H "unix://$(sock_of "$engine")"
 		--iptables=false --ip6tables=false --bridge=none)
 	if [ "$store" = containerd ]; then
 		start_containerd "$d" || return 1
-		echo '{"features":{"containerd-snapshotter":true}}' >"$d/daemon.json"
+		echo '{"features":{"containerd-snapshotter":true},'"$runtimes"'}' >"$d/daemon.json"
 		flags+=(--storage-driver=native --containerd "$d/containerd/containerd.sock")
 	else
 		# dockerd starts its own containerd, under --exec-root and --data-root.
-		echo '{"features":{"containerd-snapshotter":false}}' >"$d/daemon.json"
+		echo '{"features":{"containerd-snapshotter":false},'"$runtimes"'}' >"$d/daemon.json"
 		flags+=(--storage-driver=vfs)
 	fi
 	"$dockerd29" "${flags[@]}" >"$d/dockerd.log" 2>&1 8>&- 9>&- &
@@ -193,7 +216,14 @@ driver = "vfs"
 graphroot = "$d/root"
 runroot = "$d/runroot"
 EOF
+	# Rootful Podman gives every container 1048576 open files and processes
+	# unless told otherwise; where the service's own hard limits are lower
+	# (a CI runner, a container; the service here even lowers its own
+	# process limit) runc cannot raise them and no container starts ("error
+	# setting rlimit type 7"). The tests' containers run one small process.
 	cat >"$d/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
@@ -354,6 +384,7 @@ main() {
 	build)
 		build
 		echo "$dockerd29"
+		echo "$runc13"
 		;;
 	*)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2

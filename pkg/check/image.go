@@ -197,6 +197,10 @@ func thatIs(img dockerstate.Image, ref string, wanted ...string) string {
 	seen := map[string]bool{}
 	for _, t := range img.RepoTags {
 		name := familiar(t)
+		if c, ok := byDigest(t); ok {
+			// The containerd store lists a name pulled by digest among the tags.
+			name = c
+		}
 		if t == f.full || t == f.familiar || seen[name] {
 			continue
 		}
@@ -211,13 +215,25 @@ func thatIs(img dockerstate.Image, ref string, wanted ...string) string {
 		return " (that is " + strings.Join(names[:min(len(names), 2)], ", also ") + ")"
 	}
 	for _, d := range img.RepoDigests {
-		if named, err := reference.ParseNormalizedNamed(d); err == nil {
-			if c, ok := named.(reference.Canonical); ok {
-				return " (that is " + reference.FamiliarName(c) + "@" + c.Digest().Algorithm().String() + ":" + short(c.Digest().String()) + "…)"
-			}
+		if c, ok := byDigest(d); ok {
+			return " (that is " + c + ")"
 		}
 	}
 	return " (an image with no other name)"
+}
+
+// byDigest shortens a name by digest for messages, nginx@sha256:4f1c…, and
+// says whether ref is one (a repository and a digest, no tag).
+func byDigest(ref string) (string, bool) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", false
+	}
+	c, ok := named.(reference.Canonical)
+	if _, tagged := named.(reference.Tagged); !ok || tagged {
+		return "", false
+	}
+	return reference.FamiliarName(c) + "@" + c.Digest().Algorithm().String() + ":" + short(c.Digest().String()) + "…", true
 }
 
 // looksLikeTypo says whether name's repository is one or two characters

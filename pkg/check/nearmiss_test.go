@@ -178,6 +178,8 @@ func TestThatIsNamesTheOtherImage(t *testing.T) {
 		{"another tag", dockerstate.Image{RepoTags: []string{"cloudcorp/my-app:latest", "docker.io/library/nginx:latest"}}, " (that is nginx:latest)"},
 		{"only a digest", dockerstate.Image{RepoTags: []string{"cloudcorp/my-app:latest"}, RepoDigests: []string{"nginx@" + digest}}, " (that is nginx@sha256:4f4f4f4f4f4f…)"},
 		{"no other name", dockerstate.Image{RepoTags: []string{"cloudcorp/my-app:latest"}}, " (an image with no other name)"},
+		// The containerd store lists a name pulled by digest among the tags.
+		{"a digest among the tags", dockerstate.Image{RepoTags: []string{"cloudcorp/my-app:latest", "docker.io/library/nginx@" + digest}}, " (that is nginx@sha256:4f4f4f4f4f4f…)"},
 	}
 	for _, tt := range tests {
 		if got := thatIs(tt.img, "cloudcorp/my-app:latest"); got != tt.want {

@@ -108,7 +108,7 @@ func scoreLine(r *check.Result) string {
 	if e := r.Endpoint; e.Host != "" {
 		line += " (" + e.Host
 		if e.ServerVersion != "" {
-			line += ", Docker " + e.ServerVersion
+			line += ", " + engineName(e.Engine) + " " + e.ServerVersion
 		}
 		line += ")"
 	}

@@ -535,3 +535,21 @@ func TestLineFormats(t *testing.T) {
 		t.Errorf("github: %d ::error lines, want one per objective that did not pass: %d", commands, failing)
 	}
 }
+
+// A report of a Podman service never calls it Docker, in any format that
+// names the engine.
+func TestPodmanIsNotCalledDocker(t *testing.T) {
+	r := fixtures()["pass"]
+	r.Endpoint = dockerstate.Endpoint{Host: "unix:///run/podman/podman.sock", Engine: dockerstate.EnginePodman,
+		ServerVersion: "4.3.1", APIVersion: "1.41", ImageStore: dockerstate.StoreContainersStorage}
+	for _, format := range []string{"text", "gradescope"} {
+		rend, opts := rendererFor(t, format)
+		var b bytes.Buffer
+		if err := rend.Render(&b, r, opts); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); !strings.Contains(out, "Podman 4.3.1") || strings.Contains(out, "Docker 4.3.1") {
+			t.Errorf("%s names the engine wrongly:\n%s", format, out)
+		}
+	}
+}

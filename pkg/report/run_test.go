@@ -200,7 +200,38 @@ func newLab(t *testing.T) *lab {
 	l.norm.add(name, "REGISTRY/PREFIX/nginx")
 	l.norm.add(l.Prefix, "PREFIX")
 	l.norm.add(l.dir, "DIR")
+	l.norm.endpoint(t)
 	return l
+}
+
+// endpoint marks what names the engine under test, so one golden serves
+// every engine the suites run on (the default daemon, Docker 29 with either
+// image store, Podman): where it is and why, which engine and which store.
+// How each engine is named is TestZone7Endpoint's to prove.
+func (n *normalizer) endpoint(t *testing.T) {
+	t.Helper()
+	d, err := dockerstate.Open(dockerstate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.ImageStore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e, err := d.Endpoint(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := map[string]string{dockerstate.EngineDocker: "Docker", dockerstate.EnginePodman: "Podman", "": "Docker"}[e.Engine]
+	n.add(e.Host+" ("+e.Source+")", "ENDPOINT (SOURCE)")
+	n.add(`"host":"`+e.Host+`"`, `"host":"ENDPOINT"`)
+	n.add(`"source":"`+e.Source+`"`, `"source":"SOURCE"`)
+	n.add(`"engine":"`+e.Engine+`"`, `"engine":"ENGINE"`)
+	n.add(`"imageStore":"`+e.ImageStore+`"`, `"imageStore":"STORE"`)
+	n.add(`name="imageStore" value="`+e.ImageStore+`"`, `name="imageStore" value="STORE"`)
+	n.add(e.ImageStore+" image store", "STORE image store")
+	n.add(engine+" "+e.ServerVersion, "ENGINE VERSION")
+	n.add(e.Host, "ENDPOINT")
 }
 
 func (l *lab) args(answer string) []string {
