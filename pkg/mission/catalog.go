@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/goccy/go-yaml/token"
 )
 
 // Catalog finds missions by id, in the embedded missions and in the folders
@@ -197,4 +199,47 @@ func readLimited(fsys fs.FS, name string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d KiB: a mission file is a few kilobytes", MaxFileSize>>10)
 	}
 	return data, nil
+}
+
+// Title reads the mission's title alone, for a line that names another
+// mission: the file is screened and tokenized, not parsed nor validated,
+// so a broken file can still give its title. A title that is not a
+// one-line scalar of the top-level mapping gives an empty string.
+func (f File) Title() string {
+	data, err := readLimited(f.src.fsys, f.base)
+	if err != nil {
+		return ""
+	}
+	tokens, err := screen(f.Name, data)
+	if err != nil {
+		return ""
+	}
+	for i, tk := range tokens {
+		if tk.Position == nil || tk.Position.Column != 1 || tk.Type != token.StringType || tk.Value != "title" ||
+			i+2 >= len(tokens) || tokens[i+1].Type != token.MappingValueType {
+			continue
+		}
+		switch v := tokens[i+2]; v.Type {
+		case token.StringType, token.DoubleQuoteType, token.SingleQuoteType:
+			if v.Position != nil && v.Position.Line == tk.Position.Line {
+				return v.Value
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// Title finds the title of the mission with the given id, as File.Title.
+func (c *Catalog) Title(id string) string {
+	files, err := c.Files()
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if f.ID == id {
+			return f.Title()
+		}
+	}
+	return ""
 }

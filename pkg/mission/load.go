@@ -112,10 +112,11 @@ func Parse(name string, data []byte) (m *Mission, err error) {
 // decode screens, parses and decodes the file into a Mission, keeping the
 // syntax tree for positions.
 func decode(name string, data []byte) (*Mission, *ast.File, error) {
-	if err := screen(name, data); err != nil {
+	tokens, err := screen(name, data)
+	if err != nil {
 		return nil, nil, err
 	}
-	file, err := parser.ParseBytes(data, 0)
+	file, err := parser.Parse(tokens, 0)
 	if err != nil {
 		return nil, nil, specError(name, err)
 	}
@@ -150,8 +151,9 @@ func decodeFile(name string, file *ast.File) (*Mission, error) {
 
 // screen refuses, before parsing, what no mission needs and a hostile file
 // would use: too many bytes or tokens, deep nesting, anchors and aliases
-// (whose expansion is exponential), tags, several documents.
-func screen(name string, data []byte) error {
+// (whose expansion is exponential), tags, several documents. It returns
+// the file's tokens, for the parser.
+func screen(name string, data []byte) (token.Tokens, error) {
 	at := func(tk *token.Token, format string, args ...any) error {
 		e := &SpecError{File: name, Msg: fmt.Sprintf(format, args...)}
 		if tk != nil && tk.Position != nil {
@@ -160,14 +162,14 @@ func screen(name string, data []byte) error {
 		return e
 	}
 	if len(data) > MaxFileSize {
-		return at(nil, "the file is %d bytes; a mission file is at most %d KiB", len(data), MaxFileSize>>10)
+		return nil, at(nil, "the file is %d bytes; a mission file is at most %d KiB", len(data), MaxFileSize>>10)
 	}
 	if !utf8.Valid(data) {
-		return at(nil, "the file is not UTF-8 text")
+		return nil, at(nil, "the file is not UTF-8 text")
 	}
 	tokens := lexer.Tokenize(string(data))
 	if len(tokens) > maxTokens {
-		return at(nil, "the file has %d YAML tokens; a mission has at most %d", len(tokens), maxTokens)
+		return nil, at(nil, "the file has %d YAML tokens; a mission has at most %d", len(tokens), maxTokens)
 	}
 	var (
 		flow     int   // open [ and {
@@ -187,12 +189,12 @@ func screen(name string, data []byte) error {
 		}
 		switch tk.Type {
 		case token.AnchorType, token.AliasType, token.MergeKeyType:
-			return at(tk, "anchors, aliases and merge keys (&, *, <<) are not allowed in mission files; write the value out")
+			return nil, at(tk, "anchors, aliases and merge keys (&, *, <<) are not allowed in mission files; write the value out")
 		case token.TagType:
-			return at(tk, "YAML tags (%s) are not allowed in mission files", tk.Value)
+			return nil, at(tk, "YAML tags (%s) are not allowed in mission files", tk.Value)
 		case token.DocumentHeaderType:
 			if content {
-				return at(tk, "a mission file holds one YAML document")
+				return nil, at(tk, "a mission file holds one YAML document")
 			}
 		case token.CommentType:
 		default:
@@ -207,10 +209,10 @@ func screen(name string, data []byte) error {
 			}
 		}
 		if flow+len(block) > maxDepth {
-			return at(tk, "the document nests deeper than %d levels; a mission needs a few", maxDepth)
+			return nil, at(tk, "the document nests deeper than %d levels; a mission needs a few", maxDepth)
 		}
 	}
-	return nil
+	return tokens, nil
 }
 
 func specError(name string, err error) error {

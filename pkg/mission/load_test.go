@@ -164,3 +164,38 @@ func TestCatalogAddsFoldersAndRefusesClashes(t *testing.T) {
 		t.Error("a file given as a mission folder was accepted")
 	}
 }
+
+// Title, read from the tokens alone, is the title Load gives, for every
+// shipped mission and every way a one-line title can be written.
+func TestTitleAloneIsTheLoadedTitle(t *testing.T) {
+	c := NewCatalog(missions.FS)
+	for _, id := range c.IDs() {
+		m, err := c.Find(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Title(id); got != m.Title {
+			t.Errorf("%s: Title = %q, Load gives %q", id, got, m.Title)
+		}
+	}
+	dir := t.TempDir()
+	for i, title := range []string{`Demo`, `"Zone 7: a \"quoted\" \u00e9 title"`, `'it''s single-quoted'`, `Demo # with a comment`} {
+		writeFile(t, dir+"/demo.yaml", strings.Replace(valid, "title: Demo", "title: "+title, 1))
+		c := NewCatalog(missions.FS, dir)
+		m, err := c.Find("demo")
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if got := c.Title("demo"); got != m.Title {
+			t.Errorf("title: %s: Title = %q, Load gives %q", title, got, m.Title)
+		}
+	}
+	// A block scalar is not read from the tokens: no title rather than a wrong one.
+	writeFile(t, dir+"/demo.yaml", strings.Replace(valid, "title: Demo", "title: >-\n  Demo", 1))
+	if got := NewCatalog(missions.FS, dir).Title("demo"); got != "" && got != "Demo" {
+		t.Errorf("a block scalar title: Title = %q", got)
+	}
+	if got := NewCatalog(missions.FS).Title("zone99"); got != "" {
+		t.Errorf("a missing mission has title %q", got)
+	}
+}

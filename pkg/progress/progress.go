@@ -250,6 +250,11 @@ func (s *Store) Save(id string, m *Mission) error {
 	return nil
 }
 
+// writeAtomic replaces path with data through a rename, so a reader sees
+// the old file or the new one, never half of one. There is no fsync: it
+// would make every check wait for the disk, and what a crash of the
+// machine could leave (an empty or an old file) is read as a fresh start
+// or as the last state before, which is all progress is.
 func writeAtomic(dir, path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -261,10 +266,6 @@ func writeAtomic(dir, path string, data []byte) error {
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -207,8 +207,8 @@ func nextMission(opts *Options, id string) []string {
 	}
 	next := ids[i+1]
 	title := next
-	if m, err := catalog.Find(next); err == nil && m.Title != "" {
-		title = m.Title
+	if t := catalog.Title(next); t != "" {
+		title = t
 	}
 	return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next)}
 }
