@@ -33,19 +33,7 @@ of a lesson ("mission") hold, and says exactly why not.`,
 		// A command academy does not have: said here, with cobra's
 		// suggestion on a line of its own, where the one-line error
 		// printer would run them together.
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return nil
-			}
-			msg := fmt.Sprintf("academy: unknown command %q\n", report.CleanLine(args[0]))
-			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += "Did you mean: academy " + strings.Join(s, " or academy ") + "\n"
-			} else {
-				msg += "academy help lists the commands\n"
-			}
-			fmt.Fprint(c.ErrOrStderr(), msg)
-			return &cmdutil.ShownError{Err: &cmdutil.UsageError{Err: fmt.Errorf("unknown command %q", args[0])}}
-		},
+		Args: unknownCommand,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.PersistentFlags().StringSliceVar(&f.MissionDirs, "missions", f.MissionDirs, "extra folder of mission files (also ACADEMY_MISSIONS)")
@@ -64,5 +52,47 @@ of a lesson ("mission") hold, and says exactly why not.`,
 		reset.NewCmdReset(f, nil),
 		version.NewCmdVersion(f.IOStreams),
 	)
+	// cobra adds completion when it runs; added now, its unknown shells are
+	// refused as every other group's unknown commands are.
+	cmd.InitDefaultCompletionCmd()
+	for _, c := range cmd.Commands() {
+		refuseUnknown(c)
+	}
 	return cmd
+}
+
+// refuseUnknown makes every group of commands (archive, mission,
+// completion) refuse a command it does not have, with exit 2, where cobra
+// would print the group's help and exit 0.
+func refuseUnknown(c *cobra.Command) {
+	if !c.HasSubCommands() {
+		return
+	}
+	if c.Run == nil && c.RunE == nil {
+		c.SuggestionsMinimumDistance = 2
+		c.Args = unknownCommand
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknown(sub)
+	}
+}
+
+// unknownCommand refuses arguments that name no command of c, suggesting
+// the nearest.
+func unknownCommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("academy: unknown command %q for %q\n", report.CleanLine(args[0]), c.CommandPath())
+	if c == c.Root() {
+		msg = fmt.Sprintf("academy: unknown command %q\n", report.CleanLine(args[0]))
+	}
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "Did you mean: " + c.CommandPath() + " " + strings.Join(s, " or "+c.CommandPath()+" ") + "\n"
+	} else {
+		msg += "academy help " + strings.TrimPrefix(c.CommandPath()+" ", c.Root().Name()+" ") + "lists the commands\n"
+	}
+	fmt.Fprint(c.ErrOrStderr(), msg)
+	return &cmdutil.ShownError{Err: &cmdutil.UsageError{Err: fmt.Errorf("unknown command %q", args[0])}}
 }

@@ -15,12 +15,16 @@ import (
 func TestUnknownCommand(t *testing.T) {
 	for _, tt := range []struct{ arg, want string }{
 		{"chek", "academy: unknown command \"chek\"\nDid you mean: academy check\n"},
-		{"misions", "academy: unknown command \"misions\"\nDid you mean: academy missions or academy mission\n"},
+		{"misions", "academy: unknown command \"misions\"\nDid you mean: academy mission or academy missions\n"},
 		{"zzz", "academy: unknown command \"zzz\"\nacademy help lists the commands\n"},
+		// Every group refuses what it does not have, as the root does.
+		{"mission lnt", "academy: unknown command \"lnt\" for \"academy mission\"\nDid you mean: academy mission lint\n"},
+		{"archive zzz", "academy: unknown command \"zzz\" for \"academy archive\"\nacademy help archive lists the commands\n"},
+		{"completion nushell", "academy: unknown command \"nushell\" for \"academy completion\"\nacademy help completion lists the commands\n"},
 	} {
 		var out, errOut bytes.Buffer
 		cmd := NewCmdRoot(&cmdutil.Factory{IOStreams: &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}})
-		cmd.SetArgs([]string{tt.arg})
+		cmd.SetArgs(strings.Fields(tt.arg))
 		cmd.SetOut(&out)
 		cmd.SetErr(&errOut)
 		err := cmd.ExecuteContext(context.Background())
