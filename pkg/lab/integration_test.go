@@ -67,7 +67,7 @@ func planFor(t *testing.T, id string, vars map[string]string) *check.Plan {
 func TestSetupOnTheDaemon(t *testing.T) {
 	l := newRealLab(t)
 	app := l.Name("my-app:v1")
-	p := planFor(t, "zone7", map[string]string{"image": app})
+	p := planFor(t, "zone7", map[string]string{"image": app, "repo": l.Name("cloudcorp/my-app")})
 
 	res, err := Setup(ctx(t), l.d, l.w, p.Mission, SetupOptions{})
 	if err != nil {
@@ -275,7 +275,7 @@ func TestResetRemovesExactlyWhatItListed(t *testing.T) {
 func TestResetAllLeavesAnotherImage(t *testing.T) {
 	l := newRealLab(t)
 	app := l.Name("my-app:v1")
-	p := planFor(t, "zone7", map[string]string{"image": app})
+	p := planFor(t, "zone7", map[string]string{"image": app, "repo": l.Name("cloudcorp/my-app")})
 	other := l.Build(app, "the learner's own my-app")
 	rp, err := PlanReset(ctx(t), l.d, p, t.TempDir(), nil, true)
 	if err != nil {
