@@ -75,10 +75,17 @@ func (l *Lab) Name(ref string) string { return l.Prefix + "/" + ref }
 // when the test ends.
 func (l *Lab) Build(ref, payload string) string {
 	l.t.Helper()
+	return l.BuildWith(ref, "FROM scratch\nCOPY payload /payload\n", payload)
+}
+
+// BuildWith builds ref from dockerfile, with a file named payload beside
+// it, and removes it when the test ends.
+func (l *Lab) BuildWith(ref, dockerfile, payload string) string {
+	l.t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range []struct{ name, content string }{
-		{"Dockerfile", "FROM scratch\nCOPY payload /payload\n"},
+		{"Dockerfile", dockerfile},
 		{"payload", payload},
 	} {
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.content))}); err != nil {

@@ -148,6 +148,14 @@ func (s *containerSpec) checkImage(ctx context.Context, lab *Lab, out Outcome, c
 		return out.fail("%s runs %s, which is academy's image of %s retagged as %s — run the real %s: docker rm -f %s, then %s",
 			name, short(c.ImageID), made, ref, ref, name, run), true
 	}
+	// A release academy's set-up makes is that very image, by ID: an image
+	// built, labelled or committed to look like it is another release.
+	if same, builtin := lab.Academys(ref, want); builtin && !same {
+		setup, _ := lab.SetupMakes(ref)
+		out.Expected = "academy's image made as " + ref
+		return out.fail("%s runs %s, but %s is no longer the image the lab's set-up made (%s is another image under its name) — bring it back: %s --force, then docker rm -f %s and %s",
+			name, short(c.ImageID), ref, short(want.ID), setup, name, run), true
+	}
 	return out, false
 }
 

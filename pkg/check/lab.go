@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/academy-dev/academy/pkg/builtin"
 	"sync"
 	"time"
 
@@ -37,8 +38,12 @@ type labState struct {
 	dir         string
 	answers     map[string]string
 	fileTimeout time.Duration
-	setup       string   // the command that sets the lab up, as the learner types it
-	setupRefs   []string // the images set-up makes
+	setup       string            // the command that sets the lab up, as the learner types it
+	setupRefs   []string          // the images set-up makes
+	mission     string            // the mission's id, which academy's images carry
+	builtins    map[string]string // set-up's builtin images: full name → the ref set-up makes it as
+
+	builtinIDs map[string]*lookup[*builtin.Archive] // by full name and architecture
 
 	mu     sync.Mutex
 	images map[string]*lookup[dockerstate.Image]
@@ -125,6 +130,48 @@ func (l *Lab) SetupMakes(ref string) (command string, ok bool) {
 		return "", false
 	}
 	return l.shared.setup, true
+}
+
+// Academys says whether img, found under ref, is the very image academy's
+// set-up makes as ref (by ID: the image is the same bytes everywhere, so
+// no look-alike, relabelled or rebuilt, has its ID); builtin is false when
+// set-up makes no builtin image of that name, and the question is moot.
+func (l *Lab) Academys(ref string, img dockerstate.Image) (same, builtin bool) {
+	f, ok := formsOf(ref)
+	if !ok {
+		return false, false
+	}
+	made, ok := l.shared.builtins[f.full]
+	if !ok {
+		return false, false
+	}
+	arc, err := l.builtinArchive(made, img.Architecture)
+	if err != nil {
+		return false, true
+	}
+	return arc.Has(img.ID), true
+}
+
+func (l *Lab) builtinArchive(ref, arch string) (*builtin.Archive, error) {
+	arch = builtin.ArchOf(arch)
+	lk := memo(&l.shared.mu, l.shared.builtinIDs, ref+" "+arch)
+	lk.once.Do(func() {
+		lk.val, lk.err = builtin.Image{Ref: ref, Mission: l.shared.mission, Arch: arch,
+			Program: builtin.Program{Message: builtin.DefaultMessage(ref)}}.Archive()
+	})
+	return lk.val, lk.err
+}
+
+// builtinRefs maps each builtin image of the plan's set-up, by the name the
+// daemon gives it in full, to the ref set-up makes it as.
+func builtinRefs(p *Plan) map[string]string {
+	refs := map[string]string{}
+	for _, si := range p.Mission.Setup.Images {
+		if f, ok := formsOf(string(si.Ref)); ok && si.From == "builtin" {
+			refs[f.full] = string(si.Ref)
+		}
+	}
+	return refs
 }
 
 // setupRefs lists the images the plan's set-up makes, each as the daemon

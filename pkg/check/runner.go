@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/academy-dev/academy/pkg/builtin"
 	"strings"
 	"sync"
 	"time"
@@ -105,6 +106,8 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 	}
 	state := &labState{
 		daemon: r.Daemon, dir: r.Dir, setup: r.Setup, setupRefs: setupRefs(p),
+		mission: p.Mission.ID, builtins: builtinRefs(p),
+		builtinIDs:  map[string]*lookup[*builtin.Archive]{},
 		fileTimeout: r.FileTimeout,
 		images:      map[string]*lookup[dockerstate.Image]{},
 	}

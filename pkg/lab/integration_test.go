@@ -3,12 +3,15 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/academy-dev/academy/pkg/builtin"
 
 	"github.com/academy-dev/academy/internal/testlab"
 	"github.com/academy-dev/academy/missions"
@@ -134,7 +137,7 @@ func TestBuiltinImageRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !Runnable(archOf(info.Architecture)) {
+	if !builtin.Runnable(builtin.ArchOf(info.Architecture)) {
 		t.Skipf("this daemon is %s: academy's program is for amd64 and arm64", info.Architecture)
 	}
 	name := l.Prefix + "-my-app"
@@ -176,6 +179,33 @@ func TestBuiltinImageRuns(t *testing.T) {
 	if s, msg := status(); s != check.Pass {
 		t.Errorf("running the previous version: %s %q, want pass", s, msg)
 	}
+	l.Stop(name)
+	if err := l.w.RemoveContainer(ctx(t), name, true); err != nil {
+		t.Fatal(err)
+	}
+
+	// The newer release made to look like the previous one — its label
+	// rewritten, or a layer added — and named as it: the container runs
+	// what the name holds, and the objective still fails.
+	original := l.ID(good)
+	for i, dockerfile := range []string{
+		"FROM " + bad + "\nLABEL " + builtin.LabelBuiltin + "=" + good + "\n",
+		"FROM " + bad + "\nCOPY payload /payload\n",
+	} {
+		forged := l.BuildWith(l.Name(fmt.Sprintf("forged:v%d", i)), dockerfile, "forged")
+		l.Tag(forged, good)
+		l.Start(name, good)
+		if s, msg := status(); s != check.Fail || !strings.Contains(msg, "is no longer the image the lab's set-up made") {
+			t.Errorf("a look-alike of %s (%q): %s %q, want a fail", good, dockerfile, s, msg)
+		}
+		l.Stop(name)
+		if err := l.w.RemoveContainer(ctx(t), name, true); err != nil {
+			t.Fatal(err)
+		}
+		l.Tag(original, good)
+	}
+
+	l.Start(name, good)
 	l.Stop(name)
 	c, err := l.d.Container(ctx(t), name)
 	if err != nil {

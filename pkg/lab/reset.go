@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/academy-dev/academy/pkg/builtin"
+
 	"github.com/distribution/reference"
 
 	"github.com/academy-dev/academy/pkg/check"
@@ -107,7 +109,7 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		}
 		// An image built FROM academy's inherits its labels but adds
 		// layers (academy's have one): that is the learner's, not set-up's.
-		if setup && (img.Labels[LabelMission] != missionID || img.Layers > 1) {
+		if setup && (img.Labels[builtin.LabelMission] != missionID || img.Layers > 1) {
 			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "set-up makes this name, but it now holds another image (" + shortID(img.ID) +
 				"), not academy's, which may be yours: remove it yourself if it is not, docker rmi " + name})
 			return nil

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/academy-dev/academy/pkg/builtin"
+
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/academy-dev/academy/pkg/check"
@@ -289,7 +291,7 @@ func (p *Prepared) Run(ctx context.Context, d TestDaemon, w TestWriter, opts Tes
 func (p *Prepared) registryImages(ctx context.Context, d TestDaemon, w TestWriter, arch string, out io.Writer) error {
 	for _, ref := range p.plan.Pulls() {
 		name := tagName(string(ref))
-		arc, err := Builtin{Ref: name, Mission: p.m.ID, Arch: arch, Program: Program{Message: DefaultMessage(name)}}.Archive()
+		arc, err := builtin.Image{Ref: name, Mission: p.m.ID, Arch: arch, Program: builtin.Program{Message: builtin.DefaultMessage(name)}}.Archive()
 		if err != nil {
 			return err
 		}

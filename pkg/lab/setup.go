@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/academy-dev/academy/pkg/builtin"
+
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
 )
@@ -106,10 +108,10 @@ func Setup(ctx context.Context, d Daemon, w Writer, m *mission.Mission, opts Set
 	if err != nil {
 		return nil, err
 	}
-	res.Arch = archOf(info.Architecture)
+	res.Arch = builtin.ArchOf(info.Architecture)
 	type planned struct {
 		img SetupImage
-		arc *BuiltinArchive
+		arc *builtin.Archive
 	}
 	var (
 		plan      []planned
@@ -117,11 +119,11 @@ func Setup(ctx context.Context, d Daemon, w Writer, m *mission.Mission, opts Set
 	)
 	for _, si := range m.Setup.Images {
 		ref := string(si.Ref)
-		arc, err := Builtin{Ref: ref, Mission: m.ID, Arch: res.Arch, Program: Program{Message: DefaultMessage(ref)}}.Archive()
+		arc, err := builtin.Image{Ref: ref, Mission: m.ID, Arch: res.Arch, Program: builtin.Program{Message: builtin.DefaultMessage(ref)}}.Archive()
 		if err != nil {
 			return nil, err
 		}
-		p := planned{img: SetupImage{Ref: ref, Runnable: Runnable(res.Arch)}, arc: arc}
+		p := planned{img: SetupImage{Ref: ref, Runnable: builtin.Runnable(res.Arch)}, arc: arc}
 		cur, err := d.Image(ctx, ref)
 		switch {
 		case errors.Is(err, dockerstate.ErrNotFound):
@@ -156,7 +158,7 @@ func Setup(ctx context.Context, d Daemon, w Writer, m *mission.Mission, opts Set
 
 // load loads a builtin image and makes sure the daemon gave ref the image
 // the archive holds.
-func load(ctx context.Context, d Daemon, w Writer, arc *BuiltinArchive, ref string) (string, error) {
+func load(ctx context.Context, d Daemon, w Writer, arc *builtin.Archive, ref string) (string, error) {
 	if _, err := w.Load(ctx, bytes.NewReader(arc.Data)); err != nil {
 		return "", fmt.Errorf("loading academy's image %s: %w", ref, err)
 	}

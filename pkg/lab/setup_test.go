@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/academy-dev/academy/pkg/builtin"
+
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/dockerstate/fakeengine"
 )
@@ -23,7 +25,7 @@ func TestSetupOnRecordedEngines(t *testing.T) {
 		{fakeengine.Podman43, "academy-rec-f209fce7/my-app:v1"},
 	} {
 		t.Run(tt.profile, func(t *testing.T) {
-			ours, err := Builtin{Ref: tt.ref, Mission: "zone7", Arch: "amd64", Program: Program{Message: DefaultMessage(tt.ref)}}.Archive()
+			ours, err := builtin.Image{Ref: tt.ref, Mission: "zone7", Arch: "amd64", Program: builtin.Program{Message: builtin.DefaultMessage(tt.ref)}}.Archive()
 			if err != nil {
 				t.Fatal(err)
 			}

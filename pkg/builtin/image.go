@@ -1,4 +1,4 @@
-package lab
+package builtin
 
 import (
 	"archive/tar"
@@ -29,10 +29,10 @@ const (
 // wherever it is made.
 var builtinCreated = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Builtin is an image academy makes offline: one layer holding the program
+// Image is an image academy makes offline: one layer holding the program
 // /app (see Program) for the daemon's architecture, and a config that
 // runs it and carries academy's labels.
-type Builtin struct {
+type Image struct {
 	// Ref is the name the image is made under: my-app:v1.
 	Ref string
 	// Mission is the id of the mission it is made for.
@@ -45,9 +45,9 @@ type Builtin struct {
 	Program Program
 }
 
-// BuiltinArchive is a builtin image as a `docker save` archive, and the
+// Archive is a builtin image as a `docker save` archive, and the
 // IDs the daemon will give it.
-type BuiltinArchive struct {
+type Archive struct {
 	// Data is the archive: the layout Docker 25+ writes (oci-layout,
 	// index.json, manifest.json and blobs/sha256), which Docker 20.10
 	// (through manifest.json), Docker 25+ on either image store and
@@ -75,18 +75,18 @@ func Runnable(arch string) bool {
 }
 
 // IDs are the image IDs a daemon may give the image, by image store.
-func (a *BuiltinArchive) IDs() []string {
+func (a *Archive) IDs() []string {
 	return []string{a.Config.String(), a.Manifest.String()}
 }
 
 // Has says whether id is one of the image's IDs.
-func (a *BuiltinArchive) Has(id string) bool {
+func (a *Archive) Has(id string) bool {
 	return id == a.Config.String() || id == a.Manifest.String()
 }
 
 // Archive writes the image as a docker save archive, in memory (a builtin
-// image weighs a few kilobytes). The same Builtin gives the same bytes.
-func (b Builtin) Archive() (*BuiltinArchive, error) {
+// image weighs a few kilobytes). The same Image gives the same bytes.
+func (b Image) Archive() (*Archive, error) {
 	named, err := reference.ParseNormalizedNamed(b.Ref)
 	if err != nil {
 		return nil, fmt.Errorf("builtin image %s: %w", b.Ref, err)
@@ -116,7 +116,7 @@ func (b Builtin) Archive() (*BuiltinArchive, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &BuiltinArchive{Name: name, Config: digest.FromBytes(config), Manifest: digest.FromBytes(manifest)}
+	out := &Archive{Name: name, Config: digest.FromBytes(config), Manifest: digest.FromBytes(manifest)}
 	index, err := json.Marshal(ocispec.Index{
 		Versioned: specsVersion,
 		MediaType: ocispec.MediaTypeImageIndex,
@@ -159,7 +159,7 @@ func (b Builtin) Archive() (*BuiltinArchive, error) {
 var specsVersion = specs.Versioned{SchemaVersion: 2}
 
 // contents is the image's one layer and its config (without the rootfs).
-func (b Builtin) contents(name string) ([]byte, ocispec.Image, error) {
+func (b Image) contents(name string) ([]byte, ocispec.Image, error) {
 	cfg := ocispec.Image{
 		Created:  &builtinCreated,
 		Platform: ocispec.Platform{OS: "linux", Architecture: b.Arch},
@@ -231,9 +231,9 @@ func (w *tarWriter) close() error {
 	return w.tw.Close()
 }
 
-// archOf turns what a daemon's /info says of its machine (x86_64,
+// ArchOf turns what a daemon's /info says of its machine (x86_64,
 // aarch64; Podman says amd64, arm64) into the name images use.
-func archOf(machine string) string {
+func ArchOf(machine string) string {
 	switch m := strings.ToLower(strings.TrimSpace(machine)); m {
 	case "x86_64", "x86-64", "amd64":
 		return "amd64"

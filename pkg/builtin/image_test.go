@@ -1,4 +1,4 @@
-package lab
+package builtin
 
 import (
 	"archive/tar"
@@ -13,7 +13,7 @@ import (
 
 // A builtin image is a docker save archive that academy's own verifier
 // accepts, in the layout Docker 25+ writes, naming the image as asked, with
-// the IDs Builtin.Archive says.
+// the IDs Image.Archive says.
 func TestBuiltinArchiveIsValid(t *testing.T) {
 	for _, tt := range []struct {
 		ref, name, arch, platform string
@@ -26,7 +26,7 @@ func TestBuiltinArchiveIsValid(t *testing.T) {
 		{"my-app:v1", "my-app:v1", "s390x", "linux/s390x", false},
 	} {
 		t.Run(tt.ref+"/"+tt.arch, func(t *testing.T) {
-			b := Builtin{Ref: tt.ref, Mission: "zone7", Arch: tt.arch, Program: Program{Message: DefaultMessage(tt.ref)}}
+			b := Image{Ref: tt.ref, Mission: "zone7", Arch: tt.arch, Program: Program{Message: DefaultMessage(tt.ref)}}
 			arc, err := b.Archive()
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +72,7 @@ func TestBuiltinArchiveIsValid(t *testing.T) {
 // gives the same image ID. Another name, mission or architecture is
 // another image.
 func TestBuiltinIsReproducible(t *testing.T) {
-	b := Builtin{Ref: "my-app:v1", Mission: "zone7", Arch: "amd64", Program: Program{Message: DefaultMessage("my-app:v1")}}
+	b := Image{Ref: "my-app:v1", Mission: "zone7", Arch: "amd64", Program: Program{Message: DefaultMessage("my-app:v1")}}
 	one, err := b.Archive()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestBuiltinIsReproducible(t *testing.T) {
 	if !bytes.Equal(one.Data, two.Data) {
 		t.Fatal("the same builtin image gave two archives")
 	}
-	for _, other := range []Builtin{
+	for _, other := range []Image{
 		{Ref: "my-app:v2", Mission: "zone7", Arch: "amd64", Program: b.Program},
 		{Ref: "my-app:v1", Mission: "zone8", Arch: "amd64", Program: b.Program},
 		{Ref: "my-app:v1", Mission: "zone7", Arch: "arm64", Program: b.Program},
@@ -95,18 +95,18 @@ func TestBuiltinIsReproducible(t *testing.T) {
 			t.Errorf("%+v has the ID of %+v", other, b)
 		}
 	}
-	if _, err := (Builtin{Ref: "my-app@sha256:" + string(bytes.Repeat([]byte("a"), 64)), Arch: "amd64"}).Archive(); err == nil {
+	if _, err := (Image{Ref: "my-app@sha256:" + string(bytes.Repeat([]byte("a"), 64)), Arch: "amd64"}).Archive(); err == nil {
 		t.Error("a digest reference: no error")
 	}
-	if _, err := (Builtin{Ref: "My-App", Arch: "amd64"}).Archive(); err == nil {
+	if _, err := (Image{Ref: "My-App", Arch: "amd64"}).Archive(); err == nil {
 		t.Error("an invalid reference: no error")
 	}
 }
 
 func TestArchOf(t *testing.T) {
 	for in, want := range map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "s390x": "s390x", " X86_64 ": "amd64"} {
-		if got := archOf(in); got != want {
-			t.Errorf("archOf(%q) = %q, want %q", in, got, want)
+		if got := ArchOf(in); got != want {
+			t.Errorf("ArchOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -119,7 +119,7 @@ type imageConfig struct {
 }
 
 // config reads the image config out of a builtin archive.
-func config(t *testing.T, arc *BuiltinArchive) imageConfig {
+func config(t *testing.T, arc *Archive) imageConfig {
 	t.Helper()
 	tr := tar.NewReader(bytes.NewReader(arc.Data))
 	for {
