@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ type fakeDaemon struct {
 	store       string                       // the image store; "" for graphdriver
 	images      map[string]dockerstate.Image // by the name looked up
 	errs        map[string]error             // failures by the name looked up
+	history     []dockerstate.Event          // past events; nil: the daemon keeps none
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -61,4 +63,17 @@ func assertNoError(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func (f *fakeDaemon) PastEvents(_ context.Context, filter dockerstate.EventFilter) ([]dockerstate.Event, error) {
+	if f.history == nil {
+		return nil, errors.New("this daemon keeps no events")
+	}
+	var out []dockerstate.Event
+	for _, e := range f.history {
+		if !e.Time.Before(filter.Since) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }

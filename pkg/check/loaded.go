@@ -63,7 +63,18 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	for _, d := range []string{string(img.Config), string(img.Target), string(img.Manifest)} {
 		if d != "" && d == live.ID {
 			out.Expected = d
-			if written := modTime(lab, name); !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
+			written := modTime(lab, name)
+			if loaded, when, known := loadedSince(ctx, lab, written, ref, live.ID, string(img.Config), string(img.Target), string(img.Manifest)); known {
+				if !loaded {
+					// The same image, but the daemon remembers no load of it
+					// since the archive was written: it never left, or came
+					// back another way.
+					return out.fail("%s is the image %s holds, but the daemon has no record of loading it since %s was written (at %s) — remove it, then load it: docker rmi %s, then %s",
+						ref, name, name, written.Local().Format("15:04:05"), ref, load)
+				}
+				return out.pass("%s is the image %s holds (%s), loaded at %s", ref, name, short(live.ID), when.Local().Format("15:04:05"))
+			}
+			if !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
 				// The same image, but named before the archive existed: it
 				// was never loaded from it.
 				return out.fail("%s is the image %s holds, but it has not been loaded since %s was written (it was named %s, the file written %s) — remove it, then load it: docker rmi %s, then %s",
@@ -78,6 +89,45 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	}
 	return out.fail("the daemon's %s is %s, not the image %s holds (%s) — load it: docker rmi %s, then %s",
 		ref, short(live.ID), name, short(string(img.Config)), ref, load)
+}
+
+// loadedSince asks the daemon's memory of events whether it loaded the
+// image (any of ids, or a name for ref) since the archive was written.
+// known is false when the daemon keeps no such memory or cannot be asked;
+// the caller then judges by what the image says of itself.
+func loadedSince(ctx context.Context, lab *Lab, written time.Time, ref string, ids ...string) (loaded bool, when time.Time, known bool) {
+	h, ok := lab.shared.daemon.(dockerstate.HistoryReader)
+	if !ok || written.IsZero() {
+		return false, time.Time{}, false
+	}
+	// Docker calls it load; Podman loadfromarchive.
+	evs, err := h.PastEvents(ctx, dockerstate.EventFilter{Types: []string{"image"}, Actions: []string{"load", "loadfromarchive"}, Since: written})
+	if err != nil {
+		return false, time.Time{}, false
+	}
+	f, _ := formsOf(ref)
+	for _, e := range evs {
+		if e.Action != "load" && e.Action != "loadfromarchive" {
+			continue
+		}
+		if e.ActorID == "" {
+			// Podman's loadfromarchive names no image (its name is the
+			// uploaded file's temporary path): a load since the archive was
+			// written, and the archive's image under the name, is all it
+			// tells.
+			return true, e.Time, true
+		}
+		actor := withAlgorithm(e.ActorID)
+		for _, id := range ids {
+			if id != "" && actor == id {
+				return true, e.Time, true
+			}
+		}
+		if e.Name != "" && (e.Name == f.full || e.Name == f.familiar) {
+			return true, e.Time, true
+		}
+	}
+	return false, time.Time{}, true
 }
 
 // readArchive verifies the docker save archive name in the lab's folder.

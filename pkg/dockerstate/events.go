@@ -45,6 +45,57 @@ func (d *Daemon) Events(ctx context.Context, filter EventFilter) iter.Seq2[Event
 	}
 }
 
+// ErrNoHistory says the engine cannot tell its past events.
+var ErrNoHistory = errors.New("this engine cannot tell its past events")
+
+// MaxPastEvents bounds what PastEvents reads: more than a daemon keeps.
+const MaxPastEvents = 4096
+
+// PastEvents reads the events filter selects between filter.Since and
+// filter.Until (now when zero), as far back as the daemon remembers: the
+// daemon sends them and closes the stream. Bounded by the timeout and by
+// MaxPastEvents.
+func (d *Daemon) PastEvents(ctx context.Context, filter EventFilter) ([]Event, error) {
+	if filter.Since.IsZero() {
+		return nil, errors.New("PastEvents needs a start (Since)")
+	}
+	if filter.Until.IsZero() {
+		filter.Until = time.Now()
+	}
+	if err := d.negotiate(ctx); err != nil {
+		return nil, err
+	}
+	if d.endpoint().Engine == EnginePodman {
+		// Podman 4.3 answers a span of its event log with few or none of
+		// the events in it, and names no image in a load: nothing to go by.
+		return nil, ErrNoHistory
+	}
+	var out []Event
+	err := d.request(ctx, func(ctx context.Context) error {
+		out = out[:0]
+		opts := eventOptions(filter)
+		opts.Until = fmt.Sprintf("%d.%09d", filter.Until.Unix(), filter.Until.Nanosecond())
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		res := d.api.Events(sctx, opts)
+		for {
+			select {
+			case m := <-res.Messages:
+				if len(out) >= MaxPastEvents {
+					return fmt.Errorf("the daemon sent more than %d past events", MaxPastEvents)
+				}
+				out = append(out, toEvent(m))
+			case err := <-res.Err:
+				if err == nil || errors.Is(err, io.EOF) {
+					return nil // the span is over: the daemon closed the stream
+				}
+				return err
+			}
+		}
+	})
+	return out, err
+}
+
 // streamError explains why a stream ended: ctx is the caller's, sctx the
 // stream's own.
 func (d *Daemon) streamError(ctx, sctx context.Context, err error) error {

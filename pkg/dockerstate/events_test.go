@@ -224,3 +224,44 @@ func drain(d *Daemon) (int, error) {
 	}
 	return n, nil
 }
+
+// PastEvents reads a span of the daemon's memory, which the daemon ends by
+// closing the stream, with until set; it is bounded in count, and Podman,
+// whose event log cannot answer a span, is told so.
+func TestPastEvents(t *testing.T) {
+	recordedSpan := recorded(t, "docker-20.10/events.jsonl")
+	closing := func(body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}
+	}
+	e := fakeengine.Start(t, fakeengine.Docker2010)
+	e.Register("GET", "/events", closing(recordedSpan))
+	d := openFake(t, e, 0)
+	since := time.Unix(1795677679, 0)
+	got, err := d.PastEvents(context.Background(), EventFilter{Types: []string{"image"}, Since: since})
+	if err != nil || len(got) != 16 {
+		t.Fatalf("got %d events, %v; want the 16 recorded", len(got), err)
+	}
+	uris := e.RequestURIs()
+	u, err := url.Parse(strings.TrimPrefix(uris[len(uris)-1], "GET "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := u.Query(); q.Get("since") == "" || q.Get("until") == "" {
+		t.Errorf("since %q, until %q: a span needs both", q.Get("since"), q.Get("until"))
+	}
+
+	line := bytes.SplitAfter(recordedSpan, []byte("\n"))[0]
+	flood := fakeengine.Start(t, fakeengine.Docker2010)
+	flood.Register("GET", "/events", closing(bytes.Repeat(line, MaxPastEvents+1)))
+	if _, err := openFake(t, flood, 0).PastEvents(context.Background(), EventFilter{Since: since}); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("more events than any daemon keeps: %v", err)
+	}
+
+	podman := fakeengine.Start(t, fakeengine.Podman43)
+	if _, err := openFake(t, podman, 0).PastEvents(context.Background(), EventFilter{Since: since}); !errors.Is(err, ErrNoHistory) {
+		t.Errorf("Podman: %v, want ErrNoHistory", err)
+	}
+}

@@ -80,6 +80,7 @@ type EventFilter struct {
 	Images     []string  // an image name or ID
 	Containers []string  // a container name or ID
 	Since      time.Time // zero: only events from now on
+	Until      time.Time // with Since, PastEvents: the end of the span asked for
 }
 
 // ErrNotFound is returned (wrapped) when an image or container does not exist.
@@ -103,6 +104,11 @@ type (
 	// EventReader streams events.
 	EventReader interface {
 		Events(ctx context.Context, filter EventFilter) iter.Seq2[Event, error]
+	}
+	// HistoryReader reads the events the daemon remembers (Docker keeps
+	// its last 256, in memory; Podman its event log).
+	HistoryReader interface {
+		PastEvents(ctx context.Context, filter EventFilter) ([]Event, error)
 	}
 	// Reader is every read a check may make.
 	Reader interface {
