@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -377,5 +378,42 @@ func TestResetFollowsNoLink(t *testing.T) {
 	}
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "not yours" {
 		t.Errorf("the file outside the lab's folder was touched: %q, %v", b, err)
+	}
+}
+
+// A container under the mission's container name is the mission's only
+// when it runs one of the mission's images: one of another image is left,
+// and said so; academy's, listed.
+func TestResetLeavesAnotherContainer(t *testing.T) {
+	l := newRealLab(t)
+	name := l.Prefix + "-my-app"
+	p := planFor(t, "zone7-rollback", map[string]string{"repo": l.Name("cloudcorp/my-app"), "container": name})
+	other := l.Build(l.Name("theirs:v1"), "someone's own app")
+	if out, err := exec.Command("docker", "create", "--name", name, other, "/payload").CombinedOutput(); err != nil {
+		t.Fatalf("docker create: %v\n%s", err, out)
+	}
+	rp, err := PlanReset(ctx(t), l.d, p, t.TempDir(), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.Items) != 0 || len(rp.Left) != 1 || rp.Left[0].Name != name || !strings.Contains(rp.Left[0].Why, "not one of this mission's images") {
+		t.Fatalf("items %v, left %+v: want %s left alone", itemNames(rp.Items), rp.Left, name)
+	}
+	if err := l.w.RemoveContainer(ctx(t), name, true); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := Setup(ctx(t), l.d, l.w, p.Mission, SetupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("docker", "create", "--name", name, l.Name("cloudcorp/my-app:v1.3.0")).CombinedOutput(); err != nil {
+		t.Fatalf("docker create: %v\n%s", err, out)
+	}
+	rp, err = PlanReset(ctx(t), l.d, p, t.TempDir(), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := itemNames(rp.Items); len(got) != 1 || got[0] != "container "+name {
+		t.Errorf("a container of academy's image: items %v, left %+v; want it listed", got, rp.Left)
 	}
 }

@@ -127,6 +127,20 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		if c.Image != "" {
 			detail += ", " + c.Image
 		}
+		// Only a container of the mission's images is the mission's: one of
+		// another image under the same name is someone's own.
+		img, err := d.Image(ctx, c.ImageID)
+		if err != nil && !errors.Is(err, dockerstate.ErrNotFound) {
+			return err
+		}
+		if err != nil || img.Labels[builtin.LabelMission] != missionID {
+			what := shortID(c.ImageID)
+			if c.Image != "" && !strings.HasPrefix(c.Image, "sha256:") {
+				what = c.Image + " (" + what + ")"
+			}
+			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "it runs " + what + ", which is not one of this mission's images, so it may be yours: remove it yourself if it is not, docker rm -f " + name})
+			return nil
+		}
 		rp.Items = append(rp.Items, Item{Kind: kind, Name: name, ID: c.ID, Detail: detail})
 	case check.ArtifactFile:
 		path, err := mission.FileName(name).In(rp.Dir)
