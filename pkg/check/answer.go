@@ -72,8 +72,17 @@ func (s *answerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	case (!given || answer == "") && missing:
 		return out.fail("no answer given — once %s is pulled (docker pull %s), find its digest with %s and pass it as --answer %s=VALUE",
 			ref, ref, s.howToFind(), lab.Objective())
+	case (!given || answer == "") && len(img.RepoDigests) == 0:
+		// The command that prints a digest fails on an image with none.
+		return out.fail("no answer given — %s has no RepoDigest yet: it was built, loaded or tagged here, and only a pull from a registry gives one (docker pull %s); then find it with %s and pass it as --answer %s=VALUE",
+			ref, ref, s.howToFind(), lab.Objective())
 	case !given || answer == "":
 		return out.fail("no answer given — find it with %s, then pass it as --answer %s=VALUE", s.howToFind(), lab.Objective())
+	}
+	if why := notDigestShaped(answer); why != "" {
+		return out.fail("%s", why)
+	}
+	switch {
 	case missing:
 		// Nothing was compared: no expected and actual to show.
 		out.Expected, out.Actual = "", ""
@@ -100,6 +109,21 @@ var bareHex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 // cutDigest matches a digest, alone or after repo@, and captures its hex:
 // shorter than 64 digits, it was cut.
 var cutDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]+@)?sha256:([a-f0-9]*)$`) })
+
+// shortHex is an image ID as docker images shows it, or any few hex digits.
+var shortHex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{1,63}$`) })
+
+// notDigestShaped says why answer cannot be a digest whatever the daemon
+// holds — cut, or a short image ID — and is empty when it might be one.
+func notDigestShaped(answer string) string {
+	if m := cutDigest().FindStringSubmatch(answer); m != nil && len(m[1]) < 64 {
+		return fmt.Sprintf("%s: part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has %d", answer, len(m[1]))
+	}
+	if shortHex().MatchString(answer) {
+		return fmt.Sprintf("%s looks like a short image ID, as docker images shows it; the digest is the registry's, in RepoDigests: repo@sha256: and 64 hex digits", answer)
+	}
+	return ""
+}
 
 // matchRepoDigest says whether answer names one of img's RepoDigests:
 // repo@sha256:… as docker inspect prints it, any equivalent normalized name
@@ -129,8 +153,8 @@ func matchRepoDigest(answer, imageRef string, img dockerstate.Image) (ok bool, w
 	imageID := func(d digest.Digest) string {
 		return fmt.Sprintf("%s is the image ID of %s, not a digest from a registry — the RepoDigests field lists those", short(d.String()), imageRef)
 	}
-	if m := cutDigest().FindStringSubmatch(answer); m != nil && len(m[1]) < 64 {
-		return false, fmt.Sprintf("%s: part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has %d", answer, len(m[1]))
+	if why := notDigestShaped(answer); why != "" {
+		return false, why
 	}
 	if bareHex().MatchString(answer) {
 		answer = "sha256:" + answer

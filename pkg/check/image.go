@@ -78,7 +78,7 @@ func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		near := nearMissNote(ref, lab.nearMissNames(ctx, ref))
 		if s.RepoDigest {
 			out.Expected = "a RepoDigest"
-			return out.fail("%s is not on this daemon%s — pull it from a registry: docker pull %s", ref, near, ref)
+			return out.fail("%s is not on this daemon%s — pull it from a registry: docker pull %s (without a registry this objective cannot be done; the others can)", ref, near, ref)
 		}
 		return out.fail("%s does not exist%s", ref, near)
 	}

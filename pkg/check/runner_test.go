@@ -108,6 +108,7 @@ func TestDigestAnswer(t *testing.T) {
 		{"cut when copied", "nginx@" + nginxDigest[:40], true, Fail, "nginx@" + nginxDigest[:40] + ": part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has 33"},
 		{"bare, cut when copied", nginxDigest[:20], true, Fail, "part of it is missing — was it cut when copied?"},
 		{"no answer", "", false, Fail, "no answer given — find it with docker inspect --format='{{index .RepoDigests 0}}' nginx, then pass it as --answer digest=VALUE"},
+		{"a short image ID, as docker images shows it", "5e1f00000000", true, Fail, "5e1f00000000 looks like a short image ID, as docker images shows it; the digest is the registry's, in RepoDigests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +247,34 @@ func TestExplainShowsTheFactsCompared(t *testing.T) {
 			if c.Command != want[o.ID][i] {
 				t.Errorf("%s check %d: command %q, want %q", o.ID, i, c.Command, want[o.ID][i])
 			}
+		}
+	}
+}
+
+// An answer that cannot be a digest is told so even before the image is
+// there; with no answer, an image without a RepoDigest is said to need a
+// pull, never sent to a command that fails on it.
+func TestDigestAnswerWithoutTheDigest(t *testing.T) {
+	local := dockerstate.Image{ID: id("5e1f"), RepoTags: []string{"nginx:latest"}}
+	for _, tt := range []struct {
+		name   string
+		images map[string]dockerstate.Image
+		answer *string
+		want   string
+	}{
+		{"a short image ID, no image", nil, ptr("5e1f00000000"), "looks like a short image ID"},
+		{"a cut digest, no image", nil, ptr("sha256:5e1f"), "part of it is missing"},
+		{"no answer, an image never pulled", map[string]dockerstate.Image{"nginx": local}, nil,
+			"no answer given — nginx has no RepoDigest yet: it was built, loaded or tagged here, and only a pull from a registry gives one (docker pull nginx)"},
+	} {
+		answers := map[string]string{}
+		if tt.answer != nil {
+			answers["digest"] = *tt.answer
+		}
+		res, err := (&Runner{Daemon: &fakeDaemon{images: tt.images}, Answers: answers}).Run(context.Background(), zone7(t), []string{"digest"})
+		assertNoError(t, err)
+		if c := res.Objectives[0].Checks[1]; c.Status != Fail || !strings.Contains(c.Message, tt.want) {
+			t.Errorf("%s: %s %q, want a fail containing %q", tt.name, c.Status, c.Message, tt.want)
 		}
 	}
 }
