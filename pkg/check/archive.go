@@ -227,6 +227,7 @@ func invalidArchive(name, save, reason string) string {
 		{is("the archive is empty"), "is empty, not a docker save archive", create},
 		{is("the archive holds no image"), "holds no image, so it is not a docker save archive", create},
 		{mentions("not a docker save archive"), "is not a docker save archive", create},
+		{startsWith("the archive is ambiguous: "), "is ambiguous", again},
 		{startsWith("the archive is corrupted: "), "is damaged", again},
 		{startsWith("the archive is corrupted "), "is damaged", again},
 		{mentions("corrupted"), "is damaged", again},

@@ -157,3 +157,41 @@ func TestFindImageTakesTheLastOfOneName(t *testing.T) {
 		t.Errorf("findImage = %v, %v; want the last image", img.Config, ok)
 	}
 }
+
+// ggcrImage is another image, saved by go-containerregistry's tarball
+// writer (testdata/archives/README.md), and its config digest.
+const (
+	ggcrImage   = "../../testdata/archives/ggcr-test_image_1.tar"
+	ggcrImageID = "sha256:6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e"
+)
+
+// An archive whose manifest.json says academy-fixture/app:v1 is one image
+// and whose index.json says it is another gets the name on the first from
+// a graphdriver daemon's docker load and on the second from the containerd
+// store's: the export check fails it on every daemon, whichever image the
+// daemon has, naming the name and both images.
+func TestExportOfASplitArchive(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	testlab.SplitLayout(t, plain, ggcrImage, "academy-fixture/app:v1", filepath.Join(dir, "my-app.tar"))
+
+	for _, tt := range []struct{ store, liveID string }{
+		{dockerstate.StoreGraphdriver, fixtureID},
+		{dockerstate.StoreGraphdriver, ggcrImageID},
+		{dockerstate.StoreContainerd, ggcrImageID},
+		{dockerstate.StoreContainersStorage, ggcrImageID},
+	} {
+		t.Run(tt.store+" "+tt.liveID[7:19], func(t *testing.T) {
+			images := map[string]dockerstate.Image{"academy-fixture/app:v1": {ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}}
+			r := &Runner{Daemon: &fakeDaemon{images: images, store: tt.store}, Dir: dir}
+			res, err := r.Run(context.Background(), plan(t, map[string]string{"image": "academy-fixture/app:v1"}), []string{"export"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			const want = "my-app.tar is ambiguous: manifest.json says academy-fixture/app:v1 is the image 461ecf877906, but index.json says it is 6e0b05049ed9"
+			if c.Status != Fail || !strings.HasPrefix(c.Message, want) || !strings.HasSuffix(c.Message, "save it again: docker save -o my-app.tar academy-fixture/app:v1") {
+				t.Errorf("export = %s %q, want a failure saying %q", c.Status, c.Message, want)
+			}
+		})
+	}
+}
