@@ -232,6 +232,19 @@ func SplitLayout(t testing.TB, manifestFrom, indexFrom, name, outPath string) {
 	writeFiles(t, outPath, files)
 }
 
+// OCILayoutOnly writes the Docker 25+ layout of a docker save archive (see
+// Docker25Layout) less its manifest.json and repositories: a bare OCI image
+// layout, as podman save --format oci-archive or skopeo write one.
+func OCILayoutOnly(t testing.TB, from, outPath string) {
+	t.Helper()
+	tmp := path.Join(t.TempDir(), "oci.tar")
+	Docker25Layout(t, from, tmp)
+	files := readTar(t, tmp)
+	delete(files, "manifest.json")
+	delete(files, "repositories")
+	writeFiles(t, outPath, files)
+}
+
 // writeFiles writes regular files to a tar at outPath, in name order, the
 // metadata files last as Docker 25+ writes them.
 func writeFiles(t testing.TB, outPath string, files map[string][]byte) {
