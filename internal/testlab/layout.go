@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,4 +181,102 @@ func mustMarshal(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// SplitLayout writes a Docker 25+ layout (see Docker25Layout) that is two
+// saves at once: its manifest.json says name is the image of manifestFrom,
+// its index.json says name is the image of indexFrom (each a docker save of
+// one image), and it holds both images' blobs. A graphdriver daemon's
+// docker load reads manifest.json, the containerd store's index.json.
+func SplitLayout(t testing.TB, manifestFrom, indexFrom, name, outPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	a, b := path.Join(dir, "a.tar"), path.Join(dir, "b.tar")
+	Docker25Layout(t, manifestFrom, a)
+	Docker25Layout(t, indexFrom, b)
+	files, other := readTar(t, a), readTar(t, b)
+
+	var manifest []map[string]any
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range manifest {
+		m["RepoTags"] = []string{name}
+	}
+	files["manifest.json"] = mustMarshal(t, manifest)
+
+	var index struct {
+		SchemaVersion int              `json:"schemaVersion"`
+		MediaType     string           `json:"mediaType"`
+		Manifests     []map[string]any `json:"manifests"`
+	}
+	if err := json.Unmarshal(other["index.json"], &index); err != nil {
+		t.Fatal(err)
+	}
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index.Manifests = index.Manifests[:1]
+	index.Manifests[0]["annotations"] = map[string]string{
+		"io.containerd.image.name":          named.String(),
+		"org.opencontainers.image.ref.name": name[strings.LastIndex(name, ":")+1:],
+	}
+	files["index.json"] = mustMarshal(t, index)
+	for k, v := range other {
+		if strings.HasPrefix(k, "blobs/") {
+			files[k] = v
+		}
+	}
+	delete(files, "repositories")
+	writeFiles(t, outPath, files)
+}
+
+// OCILayoutOnly writes the Docker 25+ layout of a docker save archive (see
+// Docker25Layout) less its manifest.json and repositories: a bare OCI image
+// layout, as podman save --format oci-archive or skopeo write one.
+func OCILayoutOnly(t testing.TB, from, outPath string) {
+	t.Helper()
+	tmp := path.Join(t.TempDir(), "oci.tar")
+	Docker25Layout(t, from, tmp)
+	files := readTar(t, tmp)
+	delete(files, "manifest.json")
+	delete(files, "repositories")
+	writeFiles(t, outPath, files)
+}
+
+// writeFiles writes regular files to a tar at outPath, in name order, the
+// metadata files last as Docker 25+ writes them.
+func writeFiles(t testing.TB, outPath string, files map[string][]byte) {
+	t.Helper()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.SortFunc(names, func(x, y string) int {
+		xb, yb := strings.HasPrefix(x, "blobs/"), strings.HasPrefix(y, "blobs/")
+		if xb != yb {
+			if xb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x, y)
+	})
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(files[n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outPath, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

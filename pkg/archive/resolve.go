@@ -84,6 +84,9 @@ func (v *verifier) resolve(ctx context.Context) (*Report, error) {
 		matchTargets(&img, byConfig)
 		rep.Images = append(rep.Images, img)
 	}
+	if err := sameImageByName(rep.Images, targets); err != nil {
+		return nil, err
+	}
 	for _, t := range targets {
 		if t.matched || len(t.images) == 0 {
 			continue

@@ -81,6 +81,20 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	if !ok {
 		return out
 	}
+	if rep.Format == archive.FormatOCILayout {
+		// No manifest.json: only the containerd store and Podman load it;
+		// Docker's graphdriver store reads nothing else (Docker 20.10:
+		// "open …/blobs/json: no such file or directory"; Docker 29:
+		// "invalid archive: does not contain a manifest.json").
+		store, err := lab.imageStore(ctx)
+		if err != nil {
+			return daemonFailure(name, err)
+		}
+		if store == dockerstate.StoreGraphdriver {
+			return out.fail("%s has no manifest.json, and this daemon's docker load cannot read an archive without one (it is an OCI image layout, as podman or skopeo write; this daemon's image store reads only manifest.json) — save it with docker so it can: %s",
+				name, save)
+		}
+	}
 	if want == "" {
 		return out.pass("%s is a valid %s archive", name, rep.Format)
 	}
@@ -227,6 +241,7 @@ func invalidArchive(name, save, reason string) string {
 		{is("the archive is empty"), "is empty, not a docker save archive", create},
 		{is("the archive holds no image"), "holds no image, so it is not a docker save archive", create},
 		{mentions("not a docker save archive"), "is not a docker save archive", create},
+		{startsWith("the archive is ambiguous: "), "is ambiguous", again},
 		{startsWith("the archive is corrupted: "), "is damaged", again},
 		{startsWith("the archive is corrupted "), "is damaged", again},
 		{mentions("corrupted"), "is damaged", again},

@@ -157,3 +157,115 @@ func TestFindImageTakesTheLastOfOneName(t *testing.T) {
 		t.Errorf("findImage = %v, %v; want the last image", img.Config, ok)
 	}
 }
+
+// ggcrImage is another image, saved by go-containerregistry's tarball
+// writer (testdata/archives/README.md), and its config digest.
+const (
+	ggcrImage   = "../../testdata/archives/ggcr-test_image_1.tar"
+	ggcrImageID = "sha256:6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e"
+)
+
+// An archive whose manifest.json says academy-fixture/app:v1 is one image
+// and whose index.json says it is another gets the name on the first from
+// a graphdriver daemon's docker load and on the second from the containerd
+// store's: the export check fails it on every daemon, whichever image the
+// daemon has, naming the name and both images.
+func TestExportOfASplitArchive(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	testlab.SplitLayout(t, plain, ggcrImage, "academy-fixture/app:v1", filepath.Join(dir, "my-app.tar"))
+
+	for _, tt := range []struct{ store, liveID string }{
+		{dockerstate.StoreGraphdriver, fixtureID},
+		{dockerstate.StoreGraphdriver, ggcrImageID},
+		{dockerstate.StoreContainerd, ggcrImageID},
+		{dockerstate.StoreContainersStorage, ggcrImageID},
+	} {
+		t.Run(tt.store+" "+tt.liveID[7:19], func(t *testing.T) {
+			images := map[string]dockerstate.Image{"academy-fixture/app:v1": {ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}}
+			r := &Runner{Daemon: &fakeDaemon{images: images, store: tt.store}, Dir: dir}
+			res, err := r.Run(context.Background(), plan(t, map[string]string{"image": "academy-fixture/app:v1"}), []string{"export"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			const want = "my-app.tar is ambiguous: manifest.json says academy-fixture/app:v1 is the image 461ecf877906, but index.json says it is 6e0b05049ed9"
+			if c.Status != Fail || !strings.HasPrefix(c.Message, want) || !strings.HasSuffix(c.Message, "save it again: docker save -o my-app.tar academy-fixture/app:v1") {
+				t.Errorf("export = %s %q, want a failure saying %q", c.Status, c.Message, want)
+			}
+		})
+	}
+}
+
+// storeAsker is a daemon whose endpoint does not tell its image store (Docker
+// 20.10 before /info was asked): the check must ask.
+type storeAsker struct {
+	*fakeDaemon
+	store string
+	asked int
+}
+
+func (d *storeAsker) Endpoint(ctx context.Context) (dockerstate.Endpoint, error) {
+	ep, err := d.fakeDaemon.Endpoint(ctx)
+	ep.ImageStore = ""
+	return ep, err
+}
+
+func (d *storeAsker) ImageStore(context.Context) (string, error) {
+	d.asked++
+	return d.store, nil
+}
+
+// An OCI image layout without manifest.json (podman save --format
+// oci-archive, skopeo): Docker's graphdriver store cannot load it ("open
+// …/blobs/json: no such file or directory" on 20.10, "does not contain a
+// manifest.json" on 29), the containerd store and Podman can. The export
+// check fails it on a graphdriver daemon only, and says how to save one
+// that daemon loads.
+func TestExportOfAnOCILayoutNeedsManifestJSON(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	oci := filepath.Join(dir, "my-app.tar")
+	testlab.OCILayoutOnly(t, plain, oci)
+	rep, err := archive.VerifyFile(context.Background(), oci, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Format != archive.FormatOCILayout {
+		t.Fatalf("format %s, want %s", rep.Format, archive.FormatOCILayout)
+	}
+	target := string(rep.Images[0].Target)
+
+	const refused = "my-app.tar has no manifest.json, and this daemon's docker load cannot read an archive without one"
+	const fix = "save it with docker so it can: docker save -o my-app.tar academy-fixture/app:v1"
+	for _, tt := range []struct {
+		name   string
+		daemon func(*fakeDaemon) Daemon
+		liveID string
+		status Status
+	}{
+		{"graphdriver", func(f *fakeDaemon) Daemon { f.store = dockerstate.StoreGraphdriver; return f }, fixtureID, Fail},
+		{"graphdriver, asked", func(f *fakeDaemon) Daemon { return &storeAsker{fakeDaemon: f, store: dockerstate.StoreGraphdriver} }, fixtureID, Fail},
+		{"containerd", func(f *fakeDaemon) Daemon { f.store = dockerstate.StoreContainerd; return f }, target, Pass},
+		{"containerd, asked", func(f *fakeDaemon) Daemon { return &storeAsker{fakeDaemon: f, store: dockerstate.StoreContainerd} }, target, Pass},
+		{"podman", func(f *fakeDaemon) Daemon { f.store = dockerstate.StoreContainersStorage; return f }, fixtureID, Pass},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			images := map[string]dockerstate.Image{"academy-fixture/app:v1": {ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}}
+			d := tt.daemon(&fakeDaemon{images: images})
+			r := &Runner{Daemon: d, Dir: dir}
+			res, err := r.Run(context.Background(), plan(t, map[string]string{"image": "academy-fixture/app:v1"}), []string{"export"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status {
+				t.Fatalf("export = %s %q, want %s", c.Status, c.Message, tt.status)
+			}
+			if tt.status == Fail && (!strings.HasPrefix(c.Message, refused) || !strings.HasSuffix(c.Message, fix)) {
+				t.Errorf("message %q, want %q … %q", c.Message, refused, fix)
+			}
+			if a, ok := d.(*storeAsker); ok && a.asked == 0 {
+				t.Error("the image store was not asked")
+			}
+		})
+	}
+}

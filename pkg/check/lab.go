@@ -23,6 +23,11 @@ type (
 	ImageReader interface {
 		Image(ctx context.Context, ref string) (dockerstate.Image, error)
 	}
+	// StoreReader names the daemon's image store, asking the daemon when
+	// nothing seen so far tells it (dockerstate.Daemon.ImageStore).
+	StoreReader interface {
+		ImageStore(ctx context.Context) (string, error)
+	}
 )
 
 // Lab is what a check may look at: the daemon, the learner's folder and
@@ -192,6 +197,23 @@ func setupRefs(p *Plan) []string {
 func (l *Lab) containerdStore(ctx context.Context) bool {
 	ep, err := l.shared.daemon.Endpoint(ctx)
 	return err == nil && ep.ImageStore == dockerstate.StoreContainerd
+}
+
+// imageStore names the daemon's image store (dockerstate.StoreGraphdriver,
+// StoreContainerd, StoreContainersStorage), asking the daemon if need be;
+// "" when it cannot be told.
+func (l *Lab) imageStore(ctx context.Context) (string, error) {
+	ep, err := l.shared.daemon.Endpoint(ctx)
+	if err != nil {
+		return "", err
+	}
+	if ep.ImageStore != "" {
+		return ep.ImageStore, nil
+	}
+	if r, ok := l.shared.daemon.(StoreReader); ok {
+		return r.ImageStore(ctx)
+	}
+	return "", nil
 }
 
 // Objective is the id of the objective being checked.

@@ -220,6 +220,26 @@ func TestZone7Export(t *testing.T) {
 			z.lab.Tag(z.appID, z.image)                   // …and moves back
 		}, "fail", "the archive is of another image"},
 		{"saved under another name", func(t *testing.T) { z.lab.Save(path, z.lab.Name("other:v1")) }, "fail", "save it by that name"},
+		// manifest.json says my-app:v1 is the daemon's image, index.json
+		// that it is other:v1's: docker load names a different image on
+		// each store, so no store's verdict holds.
+		{"manifest.json and index.json name different images", func(t *testing.T) {
+			other := filepath.Join(t.TempDir(), "other.tar")
+			z.lab.Save(other, z.lab.Name("other:v1"))
+			testlab.SplitLayout(t, good, other, z.image, path)
+		}, "fail", "my-app.tar is ambiguous: manifest.json says " + z.image},
+		{"OCI layout without manifest.json", func(t *testing.T) { testlab.OCILayoutOnly(t, good, path) },
+			"fail", "this daemon's docker load cannot read an archive without one"},
+	}
+	ociOnly := slices.IndexFunc(tests, func(tt exportCase) bool { return tt.name == "OCI layout without manifest.json" })
+	switch {
+	case z.engine.Podman():
+		// Podman loads an OCI layout, and its image ID is the config digest.
+		tests[ociOnly].status, tests[ociOnly].says = "pass", "the daemon's image"
+	case z.engine.ContainerdStore():
+		// The containerd store loads it, but the rewritten manifest is not
+		// the daemon's, as for the Docker 25+ layout below.
+		tests[ociOnly].status, tests[ociOnly].says = "fail", "the archive is of another image"
 	}
 	if z.engine.ContainerdStore() {
 		// The daemon knows the image by its manifest digest; the rewritten
