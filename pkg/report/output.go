@@ -77,18 +77,20 @@ func sameFileKey(file string) string {
 
 // WriteFile writes a report to path. A regular file, or a new one, is
 // written whole or not at all (a temporary file renamed into place), so a
-// grader never reads half a report. Anything else — a device such as
+// grader never reads half a report; a file replaced keeps its permissions
+// (and, where academy may set them, its owner and group), so a report of
+// learners' answers kept private stays private. Anything else — a device such as
 // /dev/null, a pipe, /dev/fd/N, a link — is written to directly, never
 // replaced, and a failed write is an error.
 func WriteFile(path string, render func(io.Writer) error) error {
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return writeAtomic(path, render)
+		return writeAtomic(path, render, nil)
 	case err != nil:
 		return err
 	case fi.Mode().IsRegular():
-		return writeAtomic(path, render)
+		return writeAtomic(path, render, fi)
 	case fi.IsDir():
 		return errors.New("it is a folder")
 	}
@@ -111,7 +113,14 @@ func WriteFile(path string, render func(io.Writer) error) error {
 	return f.Close()
 }
 
-func writeAtomic(path string, render func(io.Writer) error) error {
+// newFileMode is the mode of a report file academy creates.
+const newFileMode fs.FileMode = 0o644
+
+// writeAtomic writes a temporary file beside path and renames it into
+// place. prev, the regular file it replaces (nil for none), gives the new
+// file its permission bits and, when allowed, its owner and group: a rename
+// makes a new inode, which would otherwise be 0644 and the caller's.
+func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
 	if err != nil {
 		return err
@@ -124,7 +133,13 @@ func writeAtomic(path string, render func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	mode := newFileMode
+	if prev != nil {
+		mode = prev.Mode().Perm()
+		keepOwner(tmp.Name(), prev)
+	}
+	// After chown, which clears the set-id bits; a report keeps none anyway.
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -141,5 +142,58 @@ func TestStdoutByAnotherName(t *testing.T) {
 		if _, err := ParseOutputs([]string{"json", "junit=" + name}); err == nil || !strings.Contains(err.Error(), "at most one -o format can go to stdout") {
 			t.Errorf("json and junit=%s: err = %v", name, err)
 		}
+	}
+}
+
+// Replacing a report keeps the old file's permissions: a report of
+// learners' answers made private stays private. A new file is 0644. The
+// replacement is a new file, so a hard link to the old one keeps the old
+// content.
+func TestWriteFileKeepsPermissions(t *testing.T) {
+	dir := t.TempDir()
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o604} {
+		file := filepath.Join(dir, fmt.Sprintf("perm-%o.json", mode))
+		if err := os.WriteFile(file, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(file, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(file, writeString("new")); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != mode {
+			t.Errorf("a %o file came back %o", mode, got)
+		}
+		if b, _ := os.ReadFile(file); string(b) != "new" {
+			t.Errorf("%o file holds %q", mode, b)
+		}
+	}
+
+	fresh := filepath.Join(dir, "fresh.json")
+	if err := WriteFile(fresh, writeString("x")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o644 {
+		t.Errorf("a new report is %o, want 644", fi.Mode().Perm())
+	}
+
+	old := filepath.Join(dir, "old.json")
+	linked := filepath.Join(dir, "linked.json")
+	if err := os.WriteFile(old, []byte("before"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(old, linked); err != nil {
+		t.Skipf("hard link: %v", err)
+	}
+	if err := WriteFile(old, writeString("after")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(linked); string(b) != "before" {
+		t.Errorf("the hard link holds %q: the file was written in place, not replaced", b)
 	}
 }
