@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,10 +68,10 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	dir := t.TempDir()
 
 	regular := filepath.Join(dir, "grade.json")
-	if err := WriteFile(regular, writeString("one")); err != nil {
+	if err := WriteFile(context.Background(), regular, writeString("one")); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(regular, writeString("two")); err != nil {
+	if err := WriteFile(context.Background(), regular, writeString("two")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(regular); string(b) != "two" {
@@ -82,7 +83,7 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := os.Symlink("grade.json", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(link, writeString("three")); err != nil {
+	if err := WriteFile(context.Background(), link, writeString("three")); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
@@ -97,11 +98,11 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(fifo, writeString("x")); err == nil || !strings.Contains(err.Error(), "no one reads") {
+	if err := WriteFile(context.Background(), fifo, writeString("x")); err == nil || !strings.Contains(err.Error(), "no one reads") {
 		t.Errorf("fifo without reader: err = %v", err)
 	}
 
-	if err := WriteFile(dir, writeString("x")); err == nil {
+	if err := WriteFile(context.Background(), dir, writeString("x")); err == nil {
 		t.Error("a folder was accepted as a report file")
 	}
 
@@ -118,13 +119,13 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := unix.Mknod(full, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
 		t.Skipf("mknod: %v", err)
 	}
-	if err := WriteFile(null, writeString("x")); err != nil {
+	if err := WriteFile(context.Background(), null, writeString("x")); err != nil {
 		t.Errorf("null device: %v", err)
 	}
 	if fi, _ := os.Lstat(null); fi.Mode()&os.ModeCharDevice == 0 {
 		t.Error("the null device was replaced by a file")
 	}
-	if err := WriteFile(full, writeString("x")); !errors.Is(err, syscall.ENOSPC) {
+	if err := WriteFile(context.Background(), full, writeString("x")); !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("full device: err = %v, want ENOSPC", err)
 	}
 	if fi, _ := os.Lstat(full); fi.Mode()&os.ModeCharDevice == 0 {
@@ -159,7 +160,7 @@ func TestWriteFileKeepsPermissions(t *testing.T) {
 		if err := os.Chmod(file, mode); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFile(file, writeString("new")); err != nil {
+		if err := WriteFile(context.Background(), file, writeString("new")); err != nil {
 			t.Fatal(err)
 		}
 		fi, err := os.Stat(file)
@@ -175,7 +176,7 @@ func TestWriteFileKeepsPermissions(t *testing.T) {
 	}
 
 	fresh := filepath.Join(dir, "fresh.json")
-	if err := WriteFile(fresh, writeString("x")); err != nil {
+	if err := WriteFile(context.Background(), fresh, writeString("x")); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o644 {
@@ -190,7 +191,7 @@ func TestWriteFileKeepsPermissions(t *testing.T) {
 	if err := os.Link(old, linked); err != nil {
 		t.Skipf("hard link: %v", err)
 	}
-	if err := WriteFile(old, writeString("after")); err != nil {
+	if err := WriteFile(context.Background(), old, writeString("after")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(linked); string(b) != "before" {

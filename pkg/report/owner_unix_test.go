@@ -3,6 +3,7 @@
 package report
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -22,7 +23,7 @@ func TestWriteFileKeepsOwner(t *testing.T) {
 	if err := os.Chown(file, uid, gid); err != nil {
 		t.Skipf("chown: %v", err)
 	}
-	if err := WriteFile(file, writeString("new")); err != nil {
+	if err := WriteFile(context.Background(), file, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(file)
