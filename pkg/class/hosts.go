@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,16 +50,21 @@ var (
 	answerField = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-z0-9][a-z0-9-]*)=(.*)$`) })
 )
 
+// seenAt is where an endpoint was first given: its line, its index in hosts.
+type seenAt struct{ line, host int }
+
 // ParseHosts reads a hosts file: one host per line, '[NAME] ENDPOINT
 // [ID=ANSWER...]', blank lines and '#' comments ignored. name is the file's
-// name, for messages. Names must be unique; so must endpoints.
+// name, for messages. Names must be unique; so must daemons: two spellings
+// of one endpoint (see DaemonKey) are refused, so that one learner's daemon
+// cannot be graded as two rows.
 func ParseHosts(name string, r io.Reader) ([]Host, error) {
 	sc := bufio.NewScanner(io.LimitReader(r, maxFileSize+1))
 	sc.Buffer(make([]byte, 0, 1024), maxLine)
 	var (
 		hosts     []Host
 		names     = map[string]int{}
-		endpoints = map[string]int{}
+		endpoints = map[string]seenAt{} // DaemonKey → where first given
 		read      int
 		n         int
 	)
@@ -77,10 +86,14 @@ func ParseHosts(name string, r io.Reader) ([]Host, error) {
 		if prev, dup := names[h.Name]; dup {
 			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the name %s is already used on line %d", h.Name, prev)}
 		}
-		if prev, dup := endpoints[h.Endpoint]; dup {
-			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the endpoint %s is already on line %d", h.Endpoint, prev)}
+		key := DaemonKey(h.Endpoint)
+		if prev, dup := endpoints[key]; dup {
+			if given := hosts[prev.host].Endpoint; given != h.Endpoint {
+				return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the endpoint %s is the daemon of line %d, spelt %s there", h.Endpoint, prev.line, given)}
+			}
+			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("the endpoint %s is already on line %d", h.Endpoint, prev.line)}
 		}
-		names[h.Name], endpoints[h.Endpoint] = n, n
+		names[h.Name], endpoints[key] = n, seenAt{line: n, host: len(hosts)}
 		if len(hosts) == MaxHosts {
 			return nil, &FileError{File: name, Line: n, Msg: fmt.Sprintf("more than %d hosts", MaxHosts)}
 		}
@@ -127,18 +140,78 @@ func parseHost(fields []string) (Host, error) {
 }
 
 // FromEndpoints makes hosts of endpoints given on the command line (-H),
-// each named by its endpoint.
+// each named by its endpoint. Two spellings of one daemon are refused.
 func FromEndpoints(endpoints []string) ([]Host, error) {
 	hosts := make([]Host, 0, len(endpoints))
-	seen := map[string]bool{}
+	seen := map[string]string{} // DaemonKey → as given
 	for _, e := range endpoints {
-		if seen[e] {
+		key := DaemonKey(e)
+		if prev, dup := seen[key]; dup {
+			if prev != e {
+				return nil, fmt.Errorf("--host %s and --host %s are the same daemon; give it once", prev, e)
+			}
 			return nil, fmt.Errorf("--host %s is given twice", e)
 		}
-		seen[e] = true
+		seen[key] = e
 		hosts = append(hosts, Host{Name: e, Endpoint: e})
 	}
 	return hosts, nil
+}
+
+// DaemonKey names the daemon an endpoint reaches, so that two spellings of
+// one compare equal:
+//   - unix://PATH: the path absolute, its links resolved
+//     (/var/run/docker.sock and /run/docker.sock, where /var/run links to
+//     /run; /var/run//docker.sock; /var/run/./docker.sock), or only cleaned
+//     when it cannot be resolved (a socket not there yet);
+//   - tcp://HOST[:PORT][/PATH]: the host in lower case, the port made
+//     explicit (2375, the docker CLI's default, as dockerstate dials it),
+//     the path cleaned;
+//   - ssh://[USER@]HOST[:PORT][/PATH]: the user as given, the host in lower
+//     case, the port made explicit (22), the remote socket's path cleaned
+//     (not resolved: it is on the other machine).
+//
+// Anything else, or an endpoint that does not parse, is its own key.
+func DaemonKey(endpoint string) string {
+	scheme, rest, ok := strings.Cut(endpoint, "://")
+	if !ok {
+		return endpoint
+	}
+	switch scheme {
+	case "unix":
+		if rest == "" {
+			return endpoint
+		}
+		// Links first, as the kernel follows them (link/.. is the link's
+		// target's parent); lexical cleaning only when that fails.
+		p := filepath.Clean(rest)
+		if real, err := filepath.EvalSymlinks(rest); err == nil {
+			p = real
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		return "unix://" + p
+	case "tcp", "ssh":
+		u, err := url.Parse(endpoint)
+		if err != nil || u.Host == "" {
+			return endpoint
+		}
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"tcp": "2375", "ssh": "22"}[scheme]
+		}
+		user := ""
+		if u.User != nil {
+			user = u.User.Username() + "@"
+		}
+		p := ""
+		if u.Path != "" && u.Path != "/" {
+			p = path.Clean(u.Path)
+		}
+		return scheme + "://" + user + net.JoinHostPort(strings.ToLower(u.Hostname()), port) + p
+	}
+	return endpoint
 }
 
 // ExpandDir fills {name} in a folder template with the host's name, so a

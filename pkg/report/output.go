@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Output is one requested report: a format, and a file, or "" for stdout.
@@ -77,18 +80,25 @@ func sameFileKey(file string) string {
 
 // WriteFile writes a report to path. A regular file, or a new one, is
 // written whole or not at all (a temporary file renamed into place), so a
-// grader never reads half a report. Anything else — a device such as
+// grader never reads half a report; a file replaced keeps its permissions
+// (and, where academy may set them, its owner and group), so a report of
+// learners' answers kept private stays private. Anything else — a device such as
 // /dev/null, a pipe, /dev/fd/N, a link — is written to directly, never
-// replaced, and a failed write is an error.
-func WriteFile(path string, render func(io.Writer) error) error {
+// replaced, and a failed write is an error; that write yields to ctx (see
+// Write), so a pipe whose reader never reads cannot hold academy past
+// Ctrl-C.
+func WriteFile(ctx context.Context, path string, render func(io.Writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return writeAtomic(path, render)
+		return writeAtomic(path, render, nil)
 	case err != nil:
 		return err
 	case fi.Mode().IsRegular():
-		return writeAtomic(path, render)
+		return writeAtomic(path, render, fi)
 	case fi.IsDir():
 		return errors.New("it is a folder")
 	}
@@ -104,14 +114,59 @@ func WriteFile(path string, render func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	if err := render(f); err != nil {
+	if err := Write(ctx, f, render); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-func writeAtomic(path string, render func(io.Writer) error) error {
+// Write renders a report and writes it to w, yielding to ctx: a pipe or a
+// FIFO whose reader never reads, a terminal held by ^S, must not hold
+// academy past Ctrl-C. The report is rendered whole first, then written by
+// a goroutine; when ctx is done first, Write returns ctx's error at once.
+// If w is a file that takes deadlines (a FIFO opened non-blocking), the
+// write is ended by one; otherwise the goroutine is left blocked, and dies
+// with the process, which exits 130.
+func Write(ctx context.Context, w io.Writer, render func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		return err
+	}
+	if buf.Len() == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, _ := w.(*os.File)
+	deadlines := f != nil && f.SetWriteDeadline(time.Time{}) == nil
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Write(buf.Bytes())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		if deadlines {
+			// Ends the write now: the file can then be closed safely.
+			_ = f.SetWriteDeadline(time.Unix(1, 0))
+			<-done
+		}
+		return ctx.Err()
+	}
+}
+
+// newFileMode is the mode of a report file academy creates.
+const newFileMode fs.FileMode = 0o644
+
+// writeAtomic writes a temporary file beside path and renames it into
+// place. prev, the regular file it replaces (nil for none), gives the new
+// file its permission bits and, when allowed, its owner and group: a rename
+// makes a new inode, which would otherwise be 0644 and the caller's.
+func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
 	if err != nil {
 		return err
@@ -124,7 +179,13 @@ func writeAtomic(path string, render func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	mode := newFileMode
+	if prev != nil {
+		mode = prev.Mode().Perm()
+		keepOwner(tmp.Name(), prev)
+	}
+	// After chown, which clears the set-id bits; a report keeps none anyway.
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

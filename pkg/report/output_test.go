@@ -1,7 +1,9 @@
 package report
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,10 +68,10 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	dir := t.TempDir()
 
 	regular := filepath.Join(dir, "grade.json")
-	if err := WriteFile(regular, writeString("one")); err != nil {
+	if err := WriteFile(context.Background(), regular, writeString("one")); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(regular, writeString("two")); err != nil {
+	if err := WriteFile(context.Background(), regular, writeString("two")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(regular); string(b) != "two" {
@@ -81,7 +83,7 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := os.Symlink("grade.json", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(link, writeString("three")); err != nil {
+	if err := WriteFile(context.Background(), link, writeString("three")); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
@@ -96,11 +98,11 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(fifo, writeString("x")); err == nil || !strings.Contains(err.Error(), "no one reads") {
+	if err := WriteFile(context.Background(), fifo, writeString("x")); err == nil || !strings.Contains(err.Error(), "no one reads") {
 		t.Errorf("fifo without reader: err = %v", err)
 	}
 
-	if err := WriteFile(dir, writeString("x")); err == nil {
+	if err := WriteFile(context.Background(), dir, writeString("x")); err == nil {
 		t.Error("a folder was accepted as a report file")
 	}
 
@@ -117,13 +119,13 @@ func TestWriteFileNeverReplacesWhatIsNotARegularFile(t *testing.T) {
 	if err := unix.Mknod(full, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
 		t.Skipf("mknod: %v", err)
 	}
-	if err := WriteFile(null, writeString("x")); err != nil {
+	if err := WriteFile(context.Background(), null, writeString("x")); err != nil {
 		t.Errorf("null device: %v", err)
 	}
 	if fi, _ := os.Lstat(null); fi.Mode()&os.ModeCharDevice == 0 {
 		t.Error("the null device was replaced by a file")
 	}
-	if err := WriteFile(full, writeString("x")); !errors.Is(err, syscall.ENOSPC) {
+	if err := WriteFile(context.Background(), full, writeString("x")); !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("full device: err = %v, want ENOSPC", err)
 	}
 	if fi, _ := os.Lstat(full); fi.Mode()&os.ModeCharDevice == 0 {
@@ -141,5 +143,58 @@ func TestStdoutByAnotherName(t *testing.T) {
 		if _, err := ParseOutputs([]string{"json", "junit=" + name}); err == nil || !strings.Contains(err.Error(), "at most one -o format can go to stdout") {
 			t.Errorf("json and junit=%s: err = %v", name, err)
 		}
+	}
+}
+
+// Replacing a report keeps the old file's permissions: a report of
+// learners' answers made private stays private. A new file is 0644. The
+// replacement is a new file, so a hard link to the old one keeps the old
+// content.
+func TestWriteFileKeepsPermissions(t *testing.T) {
+	dir := t.TempDir()
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o604} {
+		file := filepath.Join(dir, fmt.Sprintf("perm-%o.json", mode))
+		if err := os.WriteFile(file, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(file, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(context.Background(), file, writeString("new")); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != mode {
+			t.Errorf("a %o file came back %o", mode, got)
+		}
+		if b, _ := os.ReadFile(file); string(b) != "new" {
+			t.Errorf("%o file holds %q", mode, b)
+		}
+	}
+
+	fresh := filepath.Join(dir, "fresh.json")
+	if err := WriteFile(context.Background(), fresh, writeString("x")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o644 {
+		t.Errorf("a new report is %o, want 644", fi.Mode().Perm())
+	}
+
+	old := filepath.Join(dir, "old.json")
+	linked := filepath.Join(dir, "linked.json")
+	if err := os.WriteFile(old, []byte("before"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(old, linked); err != nil {
+		t.Skipf("hard link: %v", err)
+	}
+	if err := WriteFile(context.Background(), old, writeString("after")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(linked); string(b) != "before" {
+		t.Errorf("the hard link holds %q: the file was written in place, not replaced", b)
 	}
 }

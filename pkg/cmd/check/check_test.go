@@ -141,6 +141,10 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	twice := filepath.Join(dir, "class.txt")
+	if err := os.WriteFile(twice, []byte("pc1 tcp://pc7:2375\npc2 tcp://PC7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -157,6 +161,8 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		{"answer with a typo", []string{"--answer", "digets=x"}, "--answer digets: no objective checked here asks for that answer (objectives that do: digest)"},
 		{"answer no selected objective asks for", []string{"multi-tag", "--answer", "digest=x"}, "--answer digest: no objective checked here asks for an answer"},
 		{"the same host twice", []string{"-H", "unix:///a.sock", "-H", "unix:///a.sock"}, "--host unix:///a.sock is given twice"},
+		{"the same daemon spelt twice", []string{"-H", "unix:///a.sock", "-H", "unix:///nowhere/../a.sock"}, "--host unix:///a.sock and --host unix:///nowhere/../a.sock are the same daemon"},
+		{"the same daemon twice in a hosts file", []string{"--hosts", twice}, "the endpoint tcp://PC7 is the daemon of line 1, spelt tcp://pc7:2375 there"},
 		{"hosts and host", []string{"--hosts", file, "-H", "unix:///a.sock"}, "--hosts and --host cannot be used together"},
 		{"hosts file is not one", []string{"--hosts", dir}, "not a regular file"},
 		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},

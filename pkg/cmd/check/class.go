@@ -32,7 +32,7 @@ func runClass(ctx context.Context, opts *Options, p *check.Plan) error {
 	if err != nil {
 		return err
 	}
-	if err := writeClassReports(opts, rs); err != nil {
+	if err := writeClassReports(ctx, opts, rs); err != nil {
 		return err
 	}
 	failed, errored := 0, 0
@@ -60,8 +60,8 @@ func runClass(ctx context.Context, opts *Options, p *check.Plan) error {
 func hostTimeout(request time.Duration) time.Duration { return 3 * request }
 
 // writeClassReports renders every requested output of a class.
-func writeClassReports(opts *Options, rs []*check.Result) error {
-	return render(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.RenderMulti(w, rs, o) }, false)
+func writeClassReports(ctx context.Context, opts *Options, rs []*check.Result) error {
+	return render(ctx, opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.RenderMulti(w, rs, o) }, false)
 }
 
 // classHosts reads the endpoints of a class from --hosts FILE or several

@@ -97,7 +97,7 @@ func TestWriteReportsSaysTheMissionIsComplete(t *testing.T) {
 		opts := &Options{IO: &cmdutil.IOStreams{Out: &out, OutTTY: true}, Outputs: []report.Output{{Format: "text"}}, Objectives: tt.only,
 			Catalog: func() *mission.Catalog { return mission.NewCatalog(missions.FS) }}
 		res := &check.Result{MissionID: "zone7", Objectives: []check.ObjectiveResult{{ID: "multi-tag", Status: tt.status}}}
-		if err := writeReports(opts, res, true); err != nil {
+		if err := writeReports(context.Background(), opts, res, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Contains(out.String(), "Mission zone7 is complete."); got != tt.want {

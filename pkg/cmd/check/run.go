@@ -96,7 +96,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var unreachable *check.DaemonError
 	complete := !errors.As(err, &unreachable)
-	if werr := writeReports(opts, res, complete); werr != nil {
+	if werr := writeReports(ctx, opts, res, complete); werr != nil {
 		return errors.Join(err, werr)
 	}
 	if err != nil {
@@ -271,8 +271,8 @@ func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
 // line says it all. The github format appends its table to the job summary
 // when GitHub Actions names one. On the terminal, a mission complete says
 // so and what is next; --watch says when it last checked.
-func writeReports(opts *Options, res *check.Result, complete bool) error {
-	return renderWith(opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete,
+func writeReports(ctx context.Context, opts *Options, res *check.Result, complete bool) error {
+	return renderWith(ctx, opts, func(r report.Renderer, w io.Writer, o report.Options) error { return r.Render(w, res, o) }, !complete,
 		func(term *report.Options) {
 			if complete && res.Passed() && len(res.Objectives) > 0 && len(opts.Objectives) == 0 {
 				term.Next = nextMission(opts, res.MissionID)
@@ -285,12 +285,14 @@ func writeReports(opts *Options, res *check.Result, complete bool) error {
 
 // render writes every requested output with the options each needs: colour
 // and width for the terminal, none for files.
-func render(opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool) error {
-	return renderWith(opts, write, skipText, nil)
+func render(ctx context.Context, opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool) error {
+	return renderWith(ctx, opts, write, skipText, nil)
 }
 
-// renderWith is render whose terminal's options are tuned by term.
-func renderWith(opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool, tune func(*report.Options)) error {
+// renderWith is render whose terminal's options are tuned by term. Every
+// write yields to ctx: a reader that never reads (a FIFO, `| sleep`) does
+// not hold the run past Ctrl-C.
+func renderWith(ctx context.Context, opts *Options, write func(report.Renderer, io.Writer, report.Options) error, skipText bool, tune func(*report.Options)) error {
 	var errs []error
 	file := report.Options{Explain: opts.Explain, StepSummary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	for _, o := range opts.Outputs {
@@ -304,12 +306,12 @@ func renderWith(opts *Options, write func(report.Renderer, io.Writer, report.Opt
 			if tune != nil {
 				tune(&term)
 			}
-			if err := write(r, opts.IO.Out, term); err != nil {
+			if err := report.Write(ctx, opts.IO.Out, func(w io.Writer) error { return write(r, w, term) }); err != nil {
 				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}
 			continue
 		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return write(r, w, file) }); err != nil {
+		if err := report.WriteFile(ctx, o.File, func(w io.Writer) error { return write(r, w, file) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
 		}
 	}

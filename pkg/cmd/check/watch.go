@@ -70,7 +70,7 @@ func runWatch(ctx context.Context, opts *Options, p *check.Plan, daemon *dockers
 	}
 	runner.Ask = nil
 	w.current = res
-	if err := w.draw(err == nil); err != nil {
+	if err := w.draw(ctx, err == nil); err != nil {
 		return err
 	}
 	if err == nil && res.Passed() {
@@ -116,7 +116,7 @@ func runWatch(ctx context.Context, opts *Options, p *check.Plan, daemon *dockers
 			w.reopen()
 		}
 		w.merge(part)
-		if err := w.draw(err == nil); err != nil {
+		if err := w.draw(ctx, err == nil); err != nil {
 			return err
 		}
 		if err == nil && w.current.Passed() {
@@ -175,13 +175,13 @@ func (w *watcher) reopen() {
 
 // draw shows the current result: redrawn in place for text on a terminal,
 // one report per line for json, and every report file rewritten.
-func (w *watcher) draw(complete bool) error {
+func (w *watcher) draw(ctx context.Context, complete bool) error {
 	streams := w.opts.IO
 	redraw := streams.OutTTY && onlyTextToStdout(w.opts.Outputs)
 	if redraw {
 		fmt.Fprint(streams.Out, "\x1b[H\x1b[2J")
 	}
-	if err := writeReports(w.opts, w.current, complete); err != nil {
+	if err := writeReports(ctx, w.opts, w.current, complete); err != nil {
 		return err
 	}
 	if complete {

@@ -118,7 +118,7 @@ func verifyRun(opts *VerifyOptions) error {
 		failed = failed || res.reason != ""
 		results = append(results, res)
 	}
-	if err := writeReports(opts, resultOf(results, time.Since(start)), results); err != nil {
+	if err := writeReports(ctx, opts, resultOf(results, time.Since(start)), results); err != nil {
 		return err
 	}
 	if failed {
@@ -128,7 +128,7 @@ func verifyRun(opts *VerifyOptions) error {
 }
 
 // writeReports renders every requested output, as check does.
-func writeReports(opts *VerifyOptions, res *check.Result, results []result) error {
+func writeReports(ctx context.Context, opts *VerifyOptions, res *check.Result, results []result) error {
 	file := report.Options{Noun: "archives", AllChecks: true, Extra: map[string]any{"archives": jsonArchives(results)}}
 	var errs []error
 	for _, o := range opts.Outputs {
@@ -136,12 +136,12 @@ func writeReports(opts *VerifyOptions, res *check.Result, results []result) erro
 		if o.File == "" {
 			term := file
 			term.Color, term.Width = opts.IO.ColorOut(), opts.IO.TerminalWidth
-			if err := r.Render(opts.IO.Out, res, term); err != nil {
+			if err := report.Write(ctx, opts.IO.Out, func(w io.Writer) error { return r.Render(w, res, term) }); err != nil {
 				errs = append(errs, fmt.Errorf("writing the %s report: %w", o.Format, err))
 			}
 			continue
 		}
-		if err := report.WriteFile(o.File, func(w io.Writer) error { return r.Render(w, res, file) }); err != nil {
+		if err := report.WriteFile(ctx, o.File, func(w io.Writer) error { return r.Render(w, res, file) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the %s report to %s: %w", o.Format, o.File, err))
 		}
 	}

@@ -1,0 +1,117 @@
+//go:build linux
+
+package report
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pipeFull waits until the pipe read through r holds all it can: a writer
+// of more than that is then blocked. It gives up at the deadline, which
+// only a broken test reaches.
+func pipeFull(t *testing.T, r *os.File, deadline time.Time) {
+	t.Helper()
+	size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Skipf("F_GETPIPE_SZ: %v", err)
+	}
+	for {
+		n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ) // FIONREAD
+		if err != nil {
+			t.Fatalf("FIONREAD: %v", err)
+		}
+		if n >= size {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pipe holds %d of %d bytes: the writer never filled it", n, size)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A FIFO whose reader never reads: the report's write blocks once the pipe
+// is full, and Ctrl-C (ctx done) ends it with ctx's error, the FIFO still
+// a FIFO.
+func TestWriteFileFIFOThatIsNeverRead(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "report.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The reader opens, and never reads. O_RDWR would be a writer too:
+	// open it read-only and non-blocking so no writer is needed yet.
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	deadline := time.Now().Add(time.Minute) // generous: only a hang reaches it
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	big := strings.Repeat("x", 4<<20) // far more than a pipe holds
+	done := make(chan error, 1)
+	go func() { done <- WriteFile(ctx, fifo, writeString(big)) }()
+	pipeFull(t, r, deadline)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Until(deadline)):
+		t.Fatal("the write did not yield to the cancelled context")
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+}
+
+// A writer that takes no deadline (standard output on a blocking pipe)
+// and never returns: Write returns ctx's error once ctx is done, leaving
+// the write behind.
+func TestWriteYieldsWhereThereIsNoDeadline(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	w := writerFunc(func(p []byte) (int, error) {
+		close(started)
+		<-release
+		return len(p), nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Write(ctx, w, writeString("report")) }()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Write did not yield to the cancelled context")
+	}
+
+	// Not cancelled, it writes everything.
+	var got strings.Builder
+	if err := Write(context.Background(), &got, writeString("report")); err != nil || got.String() != "report" {
+		t.Errorf("Write = %q, %v", got.String(), err)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+var _ io.Writer = writerFunc(nil)
