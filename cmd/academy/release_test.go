@@ -93,3 +93,19 @@ func buildGoreleaser(t *testing.T) string {
 		goreleaserVersion, bin, filepath.Dir(bin), goreleaserVersion)
 	return ""
 }
+
+// academy builds for every operating system the release names, not only
+// the one the tests run on: a unix-only call outside a unix-only file
+// breaks the Windows release, which nothing else here would notice.
+func TestBuildsForEveryReleaseOS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles academy (-short)")
+	}
+	for _, target := range [][2]string{{"windows", "amd64"}, {"darwin", "arm64"}} {
+		build := exec.Command("go", "build", "-o", os.DevNull, ".")
+		build.Env = append(os.Environ(), "GOOS="+target[0], "GOARCH="+target[1], "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Errorf("GOOS=%s GOARCH=%s go build: %v\n%s", target[0], target[1], err, out)
+		}
+	}
+}

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
 	"github.com/academy-dev/academy/pkg/cmdutil"
@@ -223,11 +219,8 @@ func socket(path string) finding {
 		f.fix = "point --host / DOCKER_HOST at the daemon's socket"
 		return f
 	}
-	owner := ""
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		owner = fmt.Sprintf(", owner %s, group %s", userName(st.Uid), groupName(st.Gid))
-	}
-	if err := unix.Access(path, unix.R_OK|unix.W_OK); err != nil {
+	owner := ownerOf(fi)
+	if err := canReadWrite(path); err != nil {
 		f.says = fmt.Sprintf("%s (%v%s): you cannot read and write it", path, fi.Mode(), owner)
 		f.fix = "add your user to the socket's group (sudo usermod -aG docker $USER, then log in again), or run with sudo"
 		return f
@@ -249,20 +242,6 @@ func startFix(path string) string {
 		return "start rootless Docker (systemctl --user start docker), or point --host / DOCKER_HOST at the socket your daemon uses"
 	}
 	return "no daemon listens there now: start the one you meant to use, or point --host / DOCKER_HOST at the socket your daemon uses"
-}
-
-func userName(uid uint32) string {
-	if u, err := user.LookupId(strconv.Itoa(int(uid))); err == nil {
-		return u.Username
-	}
-	return strconv.Itoa(int(uid))
-}
-
-func groupName(gid uint32) string {
-	if g, err := user.LookupGroupId(strconv.Itoa(int(gid))); err == nil {
-		return g.Name
-	}
-	return strconv.Itoa(int(gid))
 }
 
 func print(io *cmdutil.IOStreams, found []finding) {
