@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/academy-dev/academy/pkg/progress"
+
 	"github.com/academy-dev/academy/missions"
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
@@ -71,8 +73,9 @@ func plan(t *testing.T) *check.Plan {
 }
 
 // A mission complete names the next one, in the catalog's order, with the
-// learner's --missions; the last one says so.
+// learner's --missions, skipping those complete; when all are, it says so.
 func TestNextMission(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	opts := &Options{Catalog: func() *mission.Catalog { return mission.NewCatalog(missions.FS) },
 		Flags: lesson.Flags{Mission: "zone7", Vars: []string{"image=shop:v2"}, MissionDirs: []string{"my missions"}}}
 	got := nextMission(opts, "zone7")
@@ -80,8 +83,38 @@ func TestNextMission(t *testing.T) {
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("next = %q, want %q", got, want)
 	}
-	if got := nextMission(opts, "zone7-rollback"); len(got) != 1 || !strings.Contains(got[0], "it is the last one") || !strings.HasSuffix(got[0], "academy missions --missions 'my missions'") {
-		t.Errorf("last = %q", got)
+	// After the last one, round to the start: zone7 is not complete yet.
+	if got := nextMission(opts, "zone7-rollback"); len(got) != 1 || !strings.Contains(got[0], "Next, Zone 7: Global Distribution — The Release Manager: academy show zone7 ") {
+		t.Errorf("after the last = %q", got)
+	}
+
+	// A mission the learner completed is skipped; when all are, it says so.
+	store, err := progress.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(id string) {
+		t.Helper()
+		m, err := mission.NewCatalog(missions.FS).Find(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := &check.Result{MissionID: id}
+		for _, o := range m.Objectives {
+			res.Objectives = append(res.Objectives, check.ObjectiveResult{ID: o.ID, Status: check.Pass})
+		}
+		if err := store.Record(res, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	complete("zone7-airgap")
+	if got := nextMission(opts, "zone7"); len(got) != 1 || !strings.Contains(got[0], "Next, Zone 7: Global Distribution — Rollback Strategy: academy show zone7-rollback") {
+		t.Errorf("with zone7-airgap complete: %q", got)
+	}
+	complete("zone7-rollback")
+	complete("zone7")
+	if got := nextMission(opts, "zone7"); len(got) != 1 || !strings.Contains(got[0], "so is every other one") || !strings.HasSuffix(got[0], "academy missions --missions 'my missions'") {
+		t.Errorf("all complete: %q", got)
 	}
 }
 

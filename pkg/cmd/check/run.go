@@ -14,6 +14,7 @@ import (
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate"
+	"github.com/academy-dev/academy/pkg/mission"
 	"github.com/academy-dev/academy/pkg/progress"
 	"github.com/academy-dev/academy/pkg/report"
 )
@@ -202,15 +203,43 @@ func nextMission(opts *Options, id string) []string {
 	if i < 0 {
 		return nil
 	}
-	if i == len(ids)-1 {
-		return []string{"Mission " + report.CleanLine(id) + " is complete, and it is the last one. Your progress on every mission: " + opts.Flags.Command("missions")}
+	// The next mission in the catalog's order that the learner has not
+	// completed, from this one on and round to the start.
+	store, err := progress.Default()
+	for k := 1; k < len(ids); k++ {
+		next := ids[(i+k)%len(ids)]
+		if err == nil && completed(store, catalog, next) {
+			continue
+		}
+		title := next
+		if t := catalog.Title(next); t != "" {
+			title = t
+		}
+		return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next)}
 	}
-	next := ids[i+1]
-	title := next
-	if t := catalog.Title(next); t != "" {
-		title = t
+	if len(ids) == 1 {
+		return []string{"Mission " + report.CleanLine(id) + " is complete, and it is the only one. Your progress: " + opts.Flags.Command("missions")}
 	}
-	return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next)}
+	return []string{"Mission " + report.CleanLine(id) + " is complete, and so is every other one. Your progress on each: " + opts.Flags.Command("missions")}
+}
+
+// completed says whether every objective of mission id passed at the
+// learner's last check. A mission never checked is not: its file is not
+// even read.
+func completed(store *progress.Store, catalog *mission.Catalog, id string) bool {
+	state, err := store.Load(id)
+	if err != nil || len(state.Objectives) == 0 {
+		return false
+	}
+	m, err := catalog.Find(id)
+	if err != nil || len(m.Objectives) == 0 {
+		return false
+	}
+	objectives := make([]string, len(m.Objectives))
+	for i, o := range m.Objectives {
+		objectives[i] = o.ID
+	}
+	return state.Passed(objectives) == len(objectives)
 }
 
 // ask prompts on the terminal for each answer and reads a line; Enter alone
