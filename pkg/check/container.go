@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
@@ -42,6 +44,9 @@ type containerSpec struct {
 	MaxRestarts int `yaml:"maxRestarts"`
 	// Absent: no container may have the name.
 	Absent bool `yaml:"absent"`
+	// RunFlags are docker run's flags the lab needs, repeated in the
+	// command a failure suggests: "--network none".
+	RunFlags string `yaml:"runFlags"`
 
 	restartsGiven bool // maxRestarts was written: 0 is a limit, not unset
 }
@@ -54,8 +59,17 @@ func (s *containerSpec) Validate(c *mission.Check) error {
 	if s.MaxRestarts < 0 {
 		return c.Errorf("maxRestarts", "maxRestarts must be 0 or more")
 	}
+	if s.RunFlags != "" && !runFlagsPattern().MatchString(s.RunFlags) {
+		return c.Errorf("runFlags", "runFlags must be docker run flags, such as --network none: dashes, letters, digits and . _ : / = , only")
+	}
 	return nil
 }
+
+// runFlagsPattern is what runFlags may hold: flags and plain values, the
+// characters of a command a learner can copy safely.
+var runFlagsPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^--?[A-Za-z][A-Za-z-]*(?:[ =][A-Za-z0-9._:/=,-]+)?(?: +--?[A-Za-z][A-Za-z-]*(?:[ =][A-Za-z0-9._:/=,-]+)?){0,7}$`)
+})
 
 func (s *containerSpec) Check(ctx context.Context, lab *Lab) Outcome {
 	name := strings.TrimPrefix(string(s.Name), "/")
@@ -190,6 +204,9 @@ func (s *containerSpec) runCommand(name string) string {
 	img := string(s.Image)
 	if img == "" {
 		img = "IMAGE"
+	}
+	if s.RunFlags != "" {
+		return fmt.Sprintf("docker run -d --name %s %s %s", name, s.RunFlags, img)
 	}
 	return fmt.Sprintf("docker run -d --name %s %s", name, img)
 }

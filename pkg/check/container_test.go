@@ -201,3 +201,22 @@ func TestContainerImageSetupMakes(t *testing.T) {
 		t.Errorf("message %q, want %q", c.Message, want)
 	}
 }
+
+// runFlags are repeated in the docker run a failure suggests; anything
+// but flags and plain values is refused when the mission is compiled.
+func TestContainerRunFlags(t *testing.T) {
+	doc := strings.Replace(rollbackMission, "maxRestarts: 0}", "maxRestarts: 0, runFlags: --network none}", 1)
+	p, err := compileWith(t, doc, nil)
+	assertNoError(t, err)
+	d := &containerDaemon{fakeDaemon: &fakeDaemon{images: map[string]dockerstate.Image{"cloudcorp/my-app:v1.2.0": image("9a2e", "cloudcorp/my-app:v1.2.0")}}}
+	res, err := (&Runner{Daemon: d}).Run(context.Background(), p, []string{"rollback"})
+	assertNoError(t, err)
+	if msg := res.Objectives[0].Checks[0].Message; !strings.Contains(msg, "docker run -d --name my-app --network none cloudcorp/my-app:v1.2.0") {
+		t.Errorf("message %q does not repeat the run flags", msg)
+	}
+	for _, bad := range []string{"--network none; rm -rf ~", "--name `id`", "$(reboot)", "--env A=$HOME"} {
+		if _, err := compileWith(t, strings.Replace(rollbackMission, "maxRestarts: 0}", "maxRestarts: 0, runFlags: '"+bad+"'}", 1), nil); err == nil || !strings.Contains(err.Error(), "runFlags must be docker run flags") {
+			t.Errorf("runFlags %q: err = %v", bad, err)
+		}
+	}
+}
