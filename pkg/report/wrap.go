@@ -86,6 +86,12 @@ func units(s string) []string {
 	seen := false // a command came before
 	for i := 0; i < len(words); i++ {
 		if !startsCommand(words, i, seen) {
+			if isFlag(words[i]) && i+1 < len(words) && !startsCommand(words, i+1, seen) {
+				// A flag and its value, in prose: --answer digest=VALUE.
+				out = append(out, words[i]+" "+words[i+1])
+				i++
+				continue
+			}
 			out = append(out, words[i])
 			continue
 		}
@@ -144,6 +150,21 @@ func endsCommand(word string, depth int, opened bool) bool {
 	}
 	return strings.HasSuffix(word, ",") || strings.HasSuffix(word, ";") || strings.HasSuffix(word, ":") ||
 		(strings.HasSuffix(word, ".") && !strings.HasSuffix(word, ".."))
+}
+
+// isFlag says whether word is a command-line flag with its value to come:
+// -C, --answer (not --dir=x, which is whole already).
+func isFlag(word string) bool {
+	name := strings.TrimLeft(word, "-")
+	if len(word)-len(name) == 0 || len(word)-len(name) > 2 || name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // parens is how many more parentheses word opens than it closes.
