@@ -113,11 +113,17 @@ var cutDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // shortHex is an image ID as docker images shows it, or any few hex digits.
 var shortHex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{1,63}$`) })
 
+// upperDigest matches a digest whose hex has capitals.
+var upperDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@\s]+@)?(?i:sha256):[0-9a-fA-F]{64}$`) })
+
 // notDigestShaped says why answer cannot be a digest whatever the daemon
 // holds — cut, or a short image ID — and is empty when it might be one.
 func notDigestShaped(answer string) string {
 	if m := cutDigest().FindStringSubmatch(answer); m != nil && len(m[1]) < 64 {
 		return fmt.Sprintf("%s: part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has %d", answer, len(m[1]))
+	}
+	if upperDigest().MatchString(answer) && strings.ToLower(answer) != answer {
+		return fmt.Sprintf("%s: a digest is written in lowercase, as docker inspect prints it — copy it as printed", answer)
 	}
 	if shortHex().MatchString(answer) {
 		return fmt.Sprintf("%s looks like a short image ID, as docker images shows it; the digest is the registry's, in RepoDigests: repo@sha256: and 64 hex digits", answer)

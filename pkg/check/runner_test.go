@@ -108,6 +108,7 @@ func TestDigestAnswer(t *testing.T) {
 		{"cut when copied", "nginx@" + nginxDigest[:40], true, Fail, "nginx@" + nginxDigest[:40] + ": part of it is missing — was it cut when copied? A digest is sha256: and 64 hex digits, and this one has 33"},
 		{"bare, cut when copied", nginxDigest[:20], true, Fail, "part of it is missing — was it cut when copied?"},
 		{"no answer", "", false, Fail, "no answer given — find it with docker inspect --format='{{index .RepoDigests 0}}' nginx, then pass it as --answer digest=VALUE"},
+		{"in capitals", "nginx@sha256:" + strings.ToUpper(strings.TrimPrefix(nginxDigest, "sha256:")), true, Fail, "a digest is written in lowercase, as docker inspect prints it"},
 		{"a short image ID, as docker images shows it", "5e1f00000000", true, Fail, "5e1f00000000 looks like a short image ID, as docker images shows it; the digest is the registry's, in RepoDigests"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -177,13 +178,17 @@ error, 130 interrupted.`,
 // to fix now, not an objective the learner failed.
 func checkDir(dir string) error {
 	fi, err := os.Stat(dir)
+	where := dir
+	if abs, aerr := filepath.Abs(dir); aerr == nil && abs != dir {
+		where += " (" + abs + ")"
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return cmdutil.Usagef("--dir %s: no such folder", dir)
+		return cmdutil.Usagef("-C %s: no such folder", where)
 	case err != nil:
-		return cmdutil.Usagef("--dir %s: %v", dir, err)
+		return cmdutil.Usagef("-C %s: %v", where, err)
 	case !fi.IsDir():
-		return cmdutil.Usagef("--dir %s is a file, not a folder", dir)
+		return cmdutil.Usagef("-C %s is a file, not a folder", where)
 	}
 	return nil
 }

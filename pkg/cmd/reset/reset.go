@@ -81,7 +81,7 @@ reached or answered with an error, 130 interrupted.`,
 				return cmdutil.Usagef("--yes and --dry-run: give one of them")
 			}
 			if fi, err := os.Stat(opts.Dir); err != nil || !fi.IsDir() {
-				return cmdutil.Usagef("--dir %s: no such folder", opts.Dir)
+				return cmdutil.Usagef("-C %s: no such folder", opts.Dir)
 			}
 			opts.Flags = lesson.FlagsOf(cmd, opts.MissionID)
 			if runF != nil {
