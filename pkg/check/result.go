@@ -70,9 +70,12 @@ type Result struct {
 	Host         string
 	MissionID    string
 	MissionTitle string
-	Objectives   []ObjectiveResult
-	Endpoint     dockerstate.Endpoint
-	Duration     time.Duration
+	// Vars are the mission's variables as this run used them: its own
+	// values, and those --var gave. A grader sees what was checked.
+	Vars       map[string]string
+	Objectives []ObjectiveResult
+	Endpoint   dockerstate.Endpoint
+	Duration   time.Duration
 }
 
 // Passed says whether every objective passed.

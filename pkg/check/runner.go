@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/academy-dev/academy/pkg/builtin"
+	"maps"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/academy-dev/academy/pkg/builtin"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
 )
@@ -95,7 +97,7 @@ func (r *Runner) Run(ctx context.Context, p *Plan, only []string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{MissionID: p.Mission.ID, MissionTitle: p.Mission.Title, Objectives: make([]ObjectiveResult, len(objectives))}
+	res := &Result{MissionID: p.Mission.ID, MissionTitle: p.Mission.Title, Vars: maps.Clone(p.Mission.Vars), Objectives: make([]ObjectiveResult, len(objectives))}
 	endpoint, err := r.Daemon.Endpoint(ctx)
 	res.Endpoint = endpoint
 	if err != nil {
@@ -217,7 +219,7 @@ func Unreachable(p *Plan, only []string, endpoint dockerstate.Endpoint, err erro
 		objectives = p.Objectives
 	}
 	res := &Result{MissionID: p.Mission.ID, MissionTitle: p.Mission.Title, Endpoint: endpoint,
-		Objectives: make([]ObjectiveResult, len(objectives))}
+		Vars: maps.Clone(p.Mission.Vars), Objectives: make([]ObjectiveResult, len(objectives))}
 	for i, o := range objectives {
 		res.Objectives[i] = ObjectiveResult{ID: o.ID, Title: o.Title, Status: Error, Points: o.Points,
 			Checks: []Outcome{{Kind: "daemon", Subject: endpoint.Host, Status: Error, Message: err.Error()}}}

@@ -25,13 +25,14 @@ const SchemaVersion = 1
 
 // JSONReport is the JSON report of one endpoint.
 type JSONReport struct {
-	SchemaVersion int             `json:"schemaVersion"`
-	Mission       JSONMission     `json:"mission"`
-	Passed        bool            `json:"passed"`
-	Score         JSONScore       `json:"score"`
-	Objectives    []JSONObjective `json:"objectives"`
-	Endpoint      JSONEndpoint    `json:"endpoint"`
-	DurationMs    int64           `json:"durationMs"`
+	SchemaVersion int               `json:"schemaVersion"`
+	Mission       JSONMission       `json:"mission"`
+	Vars          map[string]string `json:"vars"`
+	Passed        bool              `json:"passed"`
+	Score         JSONScore         `json:"score"`
+	Objectives    []JSONObjective   `json:"objectives"`
+	Endpoint      JSONEndpoint      `json:"endpoint"`
+	DurationMs    int64             `json:"durationMs"`
 }
 
 // JSONHosts is the JSON report of several endpoints (--hosts): one
@@ -106,9 +107,14 @@ func NewJSONReport(r *check.Result) JSONReport {
 			Points: o.Points, Earned: o.Earned, Checks: checks,
 		})
 	}
+	vars := r.Vars
+	if vars == nil {
+		vars = map[string]string{} // always present, as every member is
+	}
 	return JSONReport{
 		SchemaVersion: SchemaVersion,
 		Mission:       JSONMission{ID: r.MissionID, Title: r.MissionTitle},
+		Vars:          vars,
 		Passed:        r.Passed(),
 		Score:         JSONScore{Earned: earned, Possible: possible},
 		Objectives:    objs,

@@ -255,7 +255,7 @@ func (w *countingWriter) Write(p []byte) (int, error) { w.writes++; return len(p
 // schemaVersion 1 keys are only added (objective "earned" was), never
 // removed or renamed; v1Keys holds the first ones, which must all remain.
 var contractKeys = map[string][]string{
-	"report":    {"schemaVersion", "mission", "passed", "score", "objectives", "endpoint", "durationMs"},
+	"report":    {"schemaVersion", "mission", "passed", "score", "objectives", "endpoint", "durationMs", "vars"},
 	"mission":   {"id", "title"},
 	"score":     {"earned", "possible"},
 	"objective": {"id", "title", "status", "points", "earned", "checks"},
