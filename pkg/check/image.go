@@ -69,7 +69,7 @@ func (s *imageSpec) Check(ctx context.Context, lab *Lab) Outcome {
 			return out.pass("%s does not exist", ref)
 		}
 		out.Actual = img.ID
-		return out.fail("%s still exists (%s) — remove the name: docker rmi %s", ref, short(img.ID), ref)
+		return out.fail("%s still exists (%s) — remove the name: docker rmi %s (if a container still uses it, docker rmi refuses: replace that container first, and do not force it)", ref, short(img.ID), ref)
 	}
 	if s.SameAs != "" {
 		return s.checkSameAs(ctx, lab, out, img, missing)

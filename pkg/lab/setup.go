@@ -80,9 +80,9 @@ func (e *ConflictError) Error() string {
 		names[i] = fmt.Sprintf("%s (%s)", c.Ref, shortID(c.ID))
 	}
 	if len(names) == 1 {
-		return fmt.Sprintf("%s is already the name of another image, not academy's; nothing was changed — rerun with --force to replace it (the other image keeps its other names)", names[0])
+		return fmt.Sprintf("%s is already the name of another image, not academy's; nothing was changed (--force replaces it; the other image keeps its other names)", names[0])
 	}
-	return fmt.Sprintf("%s are already the names of other images, not academy's; nothing was changed — rerun with --force to replace them (the other images keep their other names)", strings.Join(names, ", "))
+	return fmt.Sprintf("%s are already the names of other images, not academy's; nothing was changed (--force replaces them; the other images keep their other names)", strings.Join(names, ", "))
 }
 
 // SetupOptions tune set-up.
