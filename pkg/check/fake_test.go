@@ -1,6 +1,7 @@
 package check
 
 import (
+	"time"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ type fakeDaemon struct {
 	images      map[string]dockerstate.Image // by the name looked up
 	errs        map[string]error             // failures by the name looked up
 	history     []dockerstate.Event          // past events; nil: the daemon keeps none
+	historyErr  error                        // what reading them fails with
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -67,7 +69,14 @@ func assertNoError(t *testing.T, err error) {
 
 func (f *fakeDaemon) PastEvents(_ context.Context, filter dockerstate.EventFilter) ([]dockerstate.Event, error) {
 	if f.history == nil {
-		return nil, errors.New("this daemon keeps no events")
+		return nil, dockerstate.ErrNoHistory
+	}
+	if f.historyErr != nil {
+		return nil, f.historyErr
+	}
+	if filter.Since.After(time.Now()) {
+		// As Docker answers: 400 since cannot be after until.
+		return nil, errors.New("Error response from daemon: since cannot be after until")
 	}
 	var out []dockerstate.Event
 	for _, e := range f.history {

@@ -64,14 +64,18 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		if d != "" && d == live.ID {
 			out.Expected = d
 			written := modTime(lab, name)
-			if loaded, when, known := loadedSince(ctx, lab, written, ref, live.ID, string(img.Config), string(img.Target), string(img.Manifest)); known {
-				if !loaded {
-					// The same image, but the daemon remembers no load of it
-					// since the archive was written: it never left, or came
-					// back another way.
-					return out.fail("%s is the image %s holds, but the daemon has no record of loading it since %s was written (at %s) — remove it, then load it: docker rmi %s, then %s",
-						ref, name, name, written.Local().Format("15:04:05"), ref, load)
-				}
+			loaded, when, known, err := loadedSince(ctx, lab, written, ref, live.ID, string(img.Config), string(img.Target), string(img.Manifest))
+			switch {
+			case err != nil:
+				return Outcome{Subject: ref, Status: Error, Command: out.Command,
+					Message: fmt.Sprintf("could not read the daemon's events to tell whether %s was loaded from %s: %v", ref, name, err)}
+			case known && !loaded:
+				// The same image, but the daemon remembers no removal and
+				// load of it since the archive was written: it never left,
+				// or came back another way.
+				return out.fail("%s is the image %s holds, but the daemon has no record of it being removed and then loaded since %s was written (at %s; Docker remembers only its last 256 events, and none from before it restarted: if you did, do it again) — remove it, then load it: docker rmi %s, then %s",
+					ref, name, name, written.Local().Format("15:04:05"), ref, load)
+			case known:
 				return out.pass("%s is the image %s holds (%s), loaded at %s", ref, name, short(live.ID), when.Local().Format("15:04:05"))
 			}
 			if !live.LastTagTime.IsZero() && !written.IsZero() && live.LastTagTime.Before(written) {
@@ -91,43 +95,56 @@ func (s *loadedSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		ref, short(live.ID), name, short(string(img.Config)), ref, load)
 }
 
-// loadedSince asks the daemon's memory of events whether it loaded the
-// image (any of ids, or a name for ref) since the archive was written.
-// known is false when the daemon keeps no such memory or cannot be asked;
-// the caller then judges by what the image says of itself.
-func loadedSince(ctx context.Context, lab *Lab, written time.Time, ref string, ids ...string) (loaded bool, when time.Time, known bool) {
+// loadedSince asks the daemon's memory of events whether the image (any of
+// ids, or a name for ref) was removed and then loaded since the archive
+// was written. known is false when the engine keeps no such memory (the
+// caller then judges by what the image says of itself); err when the
+// memory could not be read, which is no evidence either way.
+func loadedSince(ctx context.Context, lab *Lab, written time.Time, ref string, ids ...string) (loaded bool, when time.Time, known bool, err error) {
 	h, ok := lab.shared.daemon.(dockerstate.HistoryReader)
 	if !ok || written.IsZero() {
-		return false, time.Time{}, false
+		return false, time.Time{}, false, nil
 	}
-	// Docker calls it load; Podman loadfromarchive.
-	evs, err := h.PastEvents(ctx, dockerstate.EventFilter{Types: []string{"image"}, Actions: []string{"load", "loadfromarchive"}, Since: written})
-	if err != nil {
-		return false, time.Time{}, false
+	// A file dated in the future proves nothing that happens before then:
+	// the span starts now at the latest (and the daemon refuses a start
+	// after its end).
+	since := written
+	if now := time.Now(); since.After(now) {
+		since = now
+	}
+	// Docker calls a load load; Podman loadfromarchive.
+	evs, err := h.PastEvents(ctx, dockerstate.EventFilter{Types: []string{"image"},
+		Actions: []string{"untag", "delete", "load", "loadfromarchive"}, Since: since})
+	switch {
+	case errors.Is(err, dockerstate.ErrNoHistory):
+		return false, time.Time{}, false, nil
+	case err != nil:
+		return false, time.Time{}, true, err
 	}
 	f, _ := formsOf(ref)
-	for _, e := range evs {
-		if e.Action != "load" && e.Action != "loadfromarchive" {
-			continue
-		}
-		if e.ActorID == "" {
-			// Podman's loadfromarchive names no image (its name is the
-			// uploaded file's temporary path): a load since the archive was
-			// written, and the archive's image under the name, is all it
-			// tells.
-			return true, e.Time, true
-		}
+	about := func(e dockerstate.Event) bool {
 		actor := withAlgorithm(e.ActorID)
 		for _, id := range ids {
 			if id != "" && actor == id {
-				return true, e.Time, true
+				return true
 			}
 		}
-		if e.Name != "" && (e.Name == f.full || e.Name == f.familiar) {
-			return true, e.Time, true
+		return e.Name != "" && (e.Name == f.full || e.Name == f.familiar)
+	}
+	removed := false
+	for _, e := range evs {
+		switch e.Action {
+		case "untag", "delete":
+			removed = removed || about(e)
+		case "load", "loadfromarchive":
+			// Podman's loadfromarchive names no image (its name is the
+			// uploaded file's temporary path).
+			if removed && (e.ActorID == "" || about(e)) {
+				return true, e.Time, true, nil
+			}
 		}
 	}
-	return false, time.Time{}, true
+	return false, time.Time{}, true, nil
 }
 
 // readArchive verifies the docker save archive name in the lab's folder.

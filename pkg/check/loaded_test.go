@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,8 +50,12 @@ func TestLoaded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	ev := func(action, actor string, at time.Time) dockerstate.Event {
+		return dockerstate.Event{Type: "image", Action: action, ActorID: actor, Time: at}
+	}
+	// A removal, then a load: what docker rmi and docker load leave.
 	loadEvent := func(action, actor string, at time.Time) []dockerstate.Event {
-		return []dockerstate.Event{{Type: "image", Action: action, ActorID: actor, Time: at}}
+		return []dockerstate.Event{ev("untag", fixtureID, at.Add(-time.Millisecond)), ev("delete", fixtureID, at.Add(-time.Millisecond)), ev(action, actor, at)}
 	}
 	for _, tt := range []struct {
 		name    string
@@ -82,9 +87,9 @@ func TestLoaded(t *testing.T) {
 		// Where the daemon remembers its events, they decide: Docker 20.10
 		// gives a loaded image no LastTagTime at all.
 		{"the daemon remembers no load since the archive was written", nil, named(fixtureID), []dockerstate.Event{}, Fail,
-			"the daemon has no record of loading it since app.tar was written"},
+			"the daemon has no record of it being removed and then loaded since app.tar was written"},
 		{"a load before the archive was written", nil, named(fixtureID), loadEvent("load", fixtureID, written.Add(-time.Minute)), Fail,
-			"no record of loading it"},
+			"no record of it being removed and then loaded"},
 		{"a load since the archive was written", nil, named(fixtureID), loadEvent("load", fixtureID, written.Add(time.Second)), Pass,
 			"is the image app.tar holds (461ecf877906), loaded at"},
 		{"Podman's load, by the bare ID", nil, named(fixtureID), loadEvent("loadfromarchive", strings.TrimPrefix(fixtureID, "sha256:"), written.Add(time.Second)), Pass,
@@ -92,10 +97,14 @@ func TestLoaded(t *testing.T) {
 		{"Podman's load, which names no image", nil, named(fixtureID), loadEvent("loadfromarchive", "", written.Add(time.Second)), Pass,
 			"loaded at"},
 		{"a load of another image", nil, named(fixtureID), loadEvent("load", id("4f1c"), written.Add(time.Second)), Fail,
-			"no record of loading it"},
+			"no record of it being removed and then loaded"},
+		{"a load without a removal before it (the image never left)", nil, named(fixtureID),
+			[]dockerstate.Event{ev("load", fixtureID, written.Add(time.Second))}, Fail, "no record of it being removed and then loaded"},
+		{"a removal and a load both before the archive was written (set-up's)", nil, named(fixtureID), loadEvent("load", fixtureID, written.Add(-time.Minute)), Fail,
+			"no record of it being removed and then loaded"},
 		{"a retag after the archive was written is not a load", nil,
 			map[string]dockerstate.Image{ref: {ID: fixtureID, RepoTags: []string{ref}, LastTagTime: time.Now().Add(time.Hour)}}, loadEvent("tag", fixtureID, written.Add(time.Second)), Fail,
-			"no record of loading it"},
+			"no record of it being removed and then loaded"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := compileWith(t, loadedMission, tt.vars)
@@ -182,7 +191,7 @@ func TestLoadedOnRealDaemon(t *testing.T) {
 	// Podman's event log cannot say what was loaded when: there the image
 	// under its name is all academy can go by.
 	if engine := testdocker.Describe(t); engine.Product != testdocker.Podman {
-		if c := run(); c.Status != Fail || !strings.Contains(c.Message, "no record of loading it since app.tar was written") {
+		if c := run(); c.Status != Fail || !strings.Contains(c.Message, "no record of it being removed and then loaded since app.tar was written") {
 			t.Errorf("saved, never loaded: %s %q", c.Status, c.Message)
 		}
 	}
@@ -192,5 +201,37 @@ func TestLoadedOnRealDaemon(t *testing.T) {
 	}
 	if c := run(); c.Status != Pass {
 		t.Errorf("removed, then loaded from the archive: %s %q", c.Status, c.Message)
+	}
+}
+
+// An archive dated in the future cannot move the span of events to look
+// at, and events that cannot be read are no evidence: the check is then
+// in error, never passed by default.
+func TestLoadedEvidenceCannotBeDodged(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	testlab.Docker25Layout(t, plain, filepath.Join(dir, "app.tar"))
+	const ref = "academy-fixture/app:v1"
+	images := map[string]dockerstate.Image{ref: {ID: fixtureID, RepoTags: []string{ref}}}
+	run := func(d *fakeDaemon) Outcome {
+		t.Helper()
+		p, err := compileWith(t, loadedMission, nil)
+		assertNoError(t, err)
+		res, err := (&Runner{Daemon: d, Dir: dir}).Run(context.Background(), p, nil)
+		assertNoError(t, err)
+		return res.Objectives[0].Checks[0]
+	}
+	tomorrow := time.Now().Add(24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "app.tar"), tomorrow, tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	// setup's own load, an hour ago: before now, so out of the span.
+	setupLoad := []dockerstate.Event{{Type: "image", Action: "load", ActorID: fixtureID, Time: time.Now().Add(-time.Hour)}}
+	if c := run(&fakeDaemon{images: images, history: setupLoad}); c.Status != Fail || !strings.Contains(c.Message, "no record of it being removed and then loaded") {
+		t.Errorf("an archive dated tomorrow: %s %q, want a fail", c.Status, c.Message)
+	}
+	if c := run(&fakeDaemon{images: images, history: []dockerstate.Event{}, historyErr: errors.New("the daemon closed the event stream")}); c.Status != Error || !strings.Contains(c.Message, "could not read the daemon's events") {
+		t.Errorf("events that cannot be read: %s %q, want an error", c.Status, c.Message)
 	}
 }
