@@ -1,12 +1,12 @@
 package check
 
 import (
-	"time"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
 )
