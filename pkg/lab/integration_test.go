@@ -406,6 +406,22 @@ func TestResetLeavesAnotherContainer(t *testing.T) {
 	if _, err := Setup(ctx(t), l.d, l.w, p.Mission, SetupOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// An image built FROM academy's carries its labels, and is the
+	// learner's all the same.
+	own := l.BuildWith(l.Name("mine:v1"), "FROM "+l.Name("cloudcorp/my-app:v1.2.0")+"\nCOPY payload /note\n", "mine")
+	if out, err := exec.Command("docker", "create", "--name", name, own).CombinedOutput(); err != nil {
+		t.Fatalf("docker create: %v\n%s", err, out)
+	}
+	rp, err = PlanReset(ctx(t), l.d, p, t.TempDir(), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.Items) != 0 || len(rp.Left) != 1 {
+		t.Errorf("a container of an image built FROM academy's: items %v, left %+v; want it left alone", itemNames(rp.Items), rp.Left)
+	}
+	if err := l.w.RemoveContainer(ctx(t), name, true); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("docker", "create", "--name", name, l.Name("cloudcorp/my-app:v1.3.0")).CombinedOutput(); err != nil {
 		t.Fatalf("docker create: %v\n%s", err, out)
 	}

@@ -133,7 +133,9 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		if err != nil && !errors.Is(err, dockerstate.ErrNotFound) {
 			return err
 		}
-		if err != nil || img.Labels[builtin.LabelMission] != missionID {
+		// An image built FROM academy's inherits its labels but adds
+		// layers (academy's have one): a container of it is the learner's.
+		if err != nil || img.Labels[builtin.LabelMission] != missionID || img.Layers > 1 {
 			what := shortID(c.ImageID)
 			if c.Image != "" && !strings.HasPrefix(c.Image, "sha256:") {
 				what = c.Image + " (" + what + ")"
