@@ -245,6 +245,27 @@ func OCILayoutOnly(t testing.TB, from, outPath string) {
 	writeFiles(t, outPath, files)
 }
 
+// IndexNameOnly writes the Docker 25+ layout of a docker save archive (see
+// Docker25Layout) whose manifest.json gives its image the tags (none, or
+// others), while index.json still names it as docker save did: only the
+// containerd store and Podman load that name.
+func IndexNameOnly(t testing.TB, from, outPath string, tags ...string) {
+	t.Helper()
+	tmp := path.Join(t.TempDir(), "docker25.tar")
+	Docker25Layout(t, from, tmp)
+	files := readTar(t, tmp)
+	var manifest []map[string]any
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range manifest {
+		m["RepoTags"] = append([]string{}, tags...)
+	}
+	files["manifest.json"] = mustMarshal(t, manifest)
+	delete(files, "repositories")
+	writeFiles(t, outPath, files)
+}
+
 // writeFiles writes regular files to a tar at outPath, in name order, the
 // metadata files last as Docker 25+ writes them.
 func writeFiles(t testing.TB, outPath string, files map[string][]byte) {

@@ -103,6 +103,19 @@ func (s *archiveSpec) Check(ctx context.Context, lab *Lab) Outcome {
 		out.Expected, out.Actual = want, joinTags(rep)
 		return out.fail("%s holds %s, not %s — save it by that name: %s", name, describeTags(rep), want, save)
 	}
+	if f, _ := formsOf(want); !f.in(img.RepoTags) && rep.Format != archive.FormatOCILayout {
+		// The name is in index.json only. Docker's graphdriver store reads
+		// manifest.json alone: docker load there leaves the image without it.
+		store, err := lab.imageStore(ctx)
+		if err != nil {
+			return daemonFailure(name, err)
+		}
+		if store == dockerstate.StoreGraphdriver {
+			out.Expected, out.Actual = want, strings.Join(img.RepoTags, ", ")
+			return out.fail("%s names %s in its index.json only, and this daemon's docker load reads manifest.json, which does not give it that name — save it with docker: %s",
+				name, want, save)
+		}
+	}
 	out.Actual = string(img.Config)
 	if !s.MatchesDaemon {
 		return out.pass("%s holds %s (%s)", name, want, short(string(img.Config)))

@@ -269,3 +269,36 @@ func TestExportOfAnOCILayoutNeedsManifestJSON(t *testing.T) {
 		})
 	}
 }
+
+// A name index.json gives and manifest.json does not is no name on a
+// graphdriver Docker daemon, whose docker load reads manifest.json only.
+func TestExportOfANameOnlyInIndexJSON(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.tar")
+	testlab.Gunzip(t, fixture, plain)
+	for _, tags := range [][]string{nil, {"academy-fixture/other:1"}} {
+		testlab.IndexNameOnly(t, plain, filepath.Join(dir, "my-app.tar"), tags...)
+		rep, err := archive.VerifyFile(context.Background(), filepath.Join(dir, "my-app.tar"), archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := string(rep.Images[0].Target)
+		for _, tt := range []struct {
+			store  string
+			liveID string
+			status Status
+		}{
+			{dockerstate.StoreGraphdriver, fixtureID, Fail},
+			{dockerstate.StoreContainerd, target, Pass},
+			{dockerstate.StoreContainersStorage, fixtureID, Pass},
+		} {
+			images := map[string]dockerstate.Image{"academy-fixture/app:v1": {ID: tt.liveID, RepoTags: []string{"academy-fixture/app:v1"}}}
+			res, err := (&Runner{Daemon: &fakeDaemon{images: images, store: tt.store}, Dir: dir}).Run(context.Background(), plan(t, map[string]string{"image": "academy-fixture/app:v1"}), []string{"export"})
+			assertNoError(t, err)
+			c := res.Objectives[0].Checks[0]
+			if c.Status != tt.status || tt.status == Fail && !strings.Contains(c.Message, "names academy-fixture/app:v1 in its index.json only, and this daemon's docker load reads manifest.json") {
+				t.Errorf("manifest.json tags %v, %s store: %s %q, want %s", tags, tt.store, c.Status, c.Message, tt.status)
+			}
+		}
+	}
+}
