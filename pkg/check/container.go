@@ -62,6 +62,42 @@ func (s *containerSpec) Validate(c *mission.Check) error {
 	if s.RunFlags != "" && !runFlagsPattern().MatchString(s.RunFlags) {
 		return c.Errorf("runFlags", "runFlags must be docker run flags, such as --network none: dashes, letters, digits and . _ : / = , only")
 	}
+	if err := safeRunFlags(s.RunFlags); err != nil {
+		return c.Errorf("runFlags", "runFlags: %v", err)
+	}
+	return nil
+}
+
+// runFlagsAllowed are the docker run flags a suggested command may carry:
+// what a lesson's container needs, and nothing that hands it the host (no
+// --privileged, --pid, -v, --cap-add, --entrypoint, --device…). A learner
+// copies the command; a mission from a stranger must not make it harmful.
+var runFlagsAllowed = map[string]bool{
+	"--network": true, "-p": true, "--publish": true, "-e": true, "--env": true,
+	"--restart": true, "--memory": true, "-m": true, "--cpus": true, "--read-only": true,
+	"--init": true, "--hostname": true, "-h": true, "--label": true, "-l": true, "--rm": true,
+	"-w": true, "--workdir": true, "--stop-timeout": true,
+}
+
+// safeRunFlags refuses a flag outside runFlagsAllowed, and a network that
+// is the host's.
+func safeRunFlags(flags string) error {
+	words := strings.Fields(flags)
+	for i := 0; i < len(words); i++ {
+		name, value, hasValue := strings.Cut(words[i], "=")
+		if !strings.HasPrefix(name, "-") {
+			continue // the value of the flag before
+		}
+		if !runFlagsAllowed[name] {
+			return fmt.Errorf("%s is not a flag a suggested docker run may carry (allowed: --network, --publish, --env, --restart, --memory, --cpus, --read-only, --init, --hostname, --label, --rm, --workdir, --stop-timeout)", name)
+		}
+		if !hasValue && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
+			value = words[i+1]
+		}
+		if (name == "--network") && (value == "host" || strings.HasPrefix(value, "container:")) {
+			return fmt.Errorf("--network %s shares the host's or another container's network; a lesson's container does not need it", value)
+		}
+	}
 	return nil
 }
 

@@ -219,4 +219,15 @@ func TestContainerRunFlags(t *testing.T) {
 			t.Errorf("runFlags %q: err = %v", bad, err)
 		}
 	}
+	// Flags that hand the container the host are refused, however written.
+	for _, bad := range []string{"--privileged", "--network none --pid host", "-v /:/host", "--cap-add SYS_ADMIN", "--entrypoint=/bin/sh", "--network host", "--network=container:web", "--device /dev/sda"} {
+		if _, err := compileWith(t, strings.Replace(rollbackMission, "maxRestarts: 0}", "maxRestarts: 0, runFlags: '"+bad+"'}", 1), nil); err == nil || !strings.Contains(err.Error(), "runFlags: ") {
+			t.Errorf("runFlags %q: err = %v, want a refusal", bad, err)
+		}
+	}
+	for _, good := range []string{"--network none", "-p 8080:80 --restart unless-stopped", "--env MODE=prod --read-only"} {
+		if _, err := compileWith(t, strings.Replace(rollbackMission, "maxRestarts: 0}", "maxRestarts: 0, runFlags: '"+good+"'}", 1), nil); err != nil {
+			t.Errorf("runFlags %q: %v", good, err)
+		}
+	}
 }
