@@ -195,6 +195,15 @@ func DefaultMessage(name string) string {
 	return name + ": running (academy's builtin image; stop it with docker stop)\n"
 }
 
+// Message is what the program of the image made as name says: log, the
+// mission's line for it, or DefaultMessage.
+func Message(name, log string) string {
+	if log == "" {
+		return DefaultMessage(name)
+	}
+	return log + "\n"
+}
+
 func blobPath(d digest.Digest) string { return "blobs/sha256/" + d.Encoded() }
 
 // tarWriter writes tar entries whose headers depend on nothing but their

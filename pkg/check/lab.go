@@ -43,10 +43,10 @@ type labState struct {
 	dir         string
 	answers     map[string]string
 	fileTimeout time.Duration
-	setup       string            // the command that sets the lab up, as the learner types it
-	setupRefs   []string          // the images set-up makes
-	mission     string            // the mission's id, which academy's images carry
-	builtins    map[string]string // set-up's builtin images: full name → the ref set-up makes it as
+	setup       string                        // the command that sets the lab up, as the learner types it
+	setupRefs   []string                      // the images set-up makes
+	mission     string                        // the mission's id, which academy's images carry
+	builtins    map[string]mission.SetupImage // set-up's builtin images, by the full name the daemon gives them
 
 	builtinIDs map[string]*lookup[*builtin.Archive] // by full name and architecture
 
@@ -157,23 +157,24 @@ func (l *Lab) Academys(ref string, img dockerstate.Image) (same, builtin bool) {
 	return arc.Has(img.ID), true
 }
 
-func (l *Lab) builtinArchive(ref, arch string) (*builtin.Archive, error) {
+func (l *Lab) builtinArchive(si mission.SetupImage, arch string) (*builtin.Archive, error) {
 	arch = builtin.ArchOf(arch)
+	ref := string(si.Ref)
 	lk := memo(&l.shared.mu, l.shared.builtinIDs, ref+" "+arch)
 	lk.once.Do(func() {
 		lk.val, lk.err = builtin.Image{Ref: ref, Mission: l.shared.mission, Arch: arch,
-			Program: builtin.Program{Message: builtin.DefaultMessage(ref)}}.Archive()
+			Program: builtin.Program{Message: builtin.Message(ref, si.Log)}}.Archive()
 	})
 	return lk.val, lk.err
 }
 
-// builtinRefs maps each builtin image of the plan's set-up, by the name the
-// daemon gives it in full, to the ref set-up makes it as.
-func builtinRefs(p *Plan) map[string]string {
-	refs := map[string]string{}
+// builtinRefs maps each builtin image of the plan's set-up by the name the
+// daemon gives it in full.
+func builtinRefs(p *Plan) map[string]mission.SetupImage {
+	refs := map[string]mission.SetupImage{}
 	for _, si := range p.Mission.Setup.Images {
 		if f, ok := formsOf(string(si.Ref)); ok && si.From == "builtin" {
-			refs[f.full] = string(si.Ref)
+			refs[f.full] = si
 		}
 	}
 	return refs

@@ -160,7 +160,15 @@ func TestBuiltinImageRuns(t *testing.T) {
 		t.Errorf("no container: %s %q", s, msg)
 	}
 
-	l.Start(name, bad)
+	badID := l.Start(name, bad)
+	// The bad release says so, as the mission's briefing promises.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(l.Logs(badID), "ERROR 500") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bad release said %q, not its error", l.Logs(badID))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if s, msg := status(); s != check.Fail || !strings.Contains(msg, "(cloudcorp/my-app:v1.3.0)") && !strings.Contains(msg, bad) {
 		t.Errorf("running the newer version: %s %q, want a fail naming it", s, msg)
 	}
@@ -170,7 +178,7 @@ func TestBuiltinImageRuns(t *testing.T) {
 	}
 
 	id := l.Start(name, good)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for !strings.Contains(l.Logs(id), good+": running") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the program said %q, not that it runs", l.Logs(id))

@@ -119,7 +119,7 @@ func Setup(ctx context.Context, d Daemon, w Writer, m *mission.Mission, opts Set
 	)
 	for _, si := range m.Setup.Images {
 		ref := string(si.Ref)
-		arc, err := builtin.Image{Ref: ref, Mission: m.ID, Arch: res.Arch, Program: builtin.Program{Message: builtin.DefaultMessage(ref)}}.Archive()
+		arc, err := builtin.Image{Ref: ref, Mission: m.ID, Arch: res.Arch, Program: builtin.Program{Message: builtin.Message(ref, si.Log)}}.Archive()
 		if err != nil {
 			return nil, err
 		}

@@ -176,3 +176,20 @@ func TestOneLineStrings(t *testing.T) {
 		}
 	}
 }
+
+// A setup image's log line is printed raw by docker logs: one line of
+// printable text, bounded, or the mission is refused at its position.
+func TestSetupLogIsOnePrintableLine(t *testing.T) {
+	withLog := func(log string) string {
+		return strings.Replace(valid, "objectives:", "setup:\n  images: [{ref: \"{{.image}}\", from: builtin, log: "+log+"}]\nobjectives:", 1)
+	}
+	if _, err := Parse("demo.yaml", []byte(withLog(`"my-app: running — ERROR 500 on /checkout"`))); err != nil {
+		t.Fatalf("a plain log line: %v", err)
+	}
+	for _, bad := range []string{`"ok\nFORGED"`, `"\e]0;title\a"`, `"\u202eevil"`, `"` + strings.Repeat("x", MaxLog+1) + `"`} {
+		_, err := Parse("demo.yaml", []byte(withLog(bad)))
+		if err == nil || !strings.Contains(err.Error(), "log:") || !strings.Contains(err.Error(), "demo.yaml:") {
+			t.Errorf("log %.20s: err = %v, want a refusal at its position", bad, err)
+		}
+	}
+}

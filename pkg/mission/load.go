@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -314,6 +315,23 @@ func (c collector) at(path, format string, args ...any) {
 	*c.errs = append(*c.errs, &SpecError{File: c.name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
 }
 
+// MaxLog bounds a setup image's log line.
+const MaxLog = 200
+
+// checkLog refuses a log line that is long, or holds what a terminal would
+// obey: docker logs prints it raw.
+func checkLog(log string) error {
+	if len(log) > MaxLog {
+		return fmt.Errorf("at most %d bytes, one line", MaxLog)
+	}
+	for _, r := range log {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("one line of printable text: %U is not", r)
+		}
+	}
+	return nil
+}
+
 var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
@@ -348,6 +366,9 @@ func (m *Mission) validate(file *ast.File, errs *SpecErrors) {
 		}
 		if img.From != "builtin" {
 			c.at(at+".from", "from must be builtin (an image academy makes offline), not %q", img.From)
+		}
+		if err := checkLog(img.Log); err != nil {
+			c.at(at+".log", "log: %v", err)
 		}
 	}
 	switch {

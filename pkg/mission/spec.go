@@ -36,6 +36,11 @@ type Setup struct {
 type SetupImage struct {
 	Ref  ImageRef `yaml:"ref"`
 	From string   `yaml:"from"` // "builtin": made offline by academy
+	// Log is the line the image's program writes when it starts, as
+	// docker logs shows it: what the release says of itself ("v1.3.0:
+	// ERROR 500 on /checkout"). Empty: "REF: running (academy's builtin
+	// image; …)".
+	Log string `yaml:"log"`
 }
 
 // Objective is one task of the lesson; it holds when all its checks pass.
