@@ -86,7 +86,9 @@ func sameFileKey(file string) string {
 // /dev/null, a pipe, /dev/fd/N, a link — is written to directly, never
 // replaced, and a failed write is an error; that write yields to ctx (see
 // Write), so a pipe whose reader never reads cannot hold academy past
-// Ctrl-C.
+// Ctrl-C. A link is judged by what it leads to: a link to a FIFO is that
+// FIFO (refused at once when no one reads it), a link to a regular file is
+// written through, so the link stays the user's link.
 func WriteFile(ctx context.Context, path string, render func(io.Writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -97,6 +99,14 @@ func WriteFile(ctx context.Context, path string, render func(io.Writer) error) e
 		return writeAtomic(path, render, nil)
 	case err != nil:
 		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		// Written through, never replaced; the target's type decides how.
+		if fi, err = os.Stat(path); err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return errors.New("it is a folder")
+		}
 	case fi.Mode().IsRegular():
 		return writeAtomic(path, render, fi)
 	case fi.IsDir():
