@@ -67,13 +67,25 @@ func isStdout(file string) bool {
 }
 
 // sameFileKey names a file so that two spellings of one file compare equal:
-// ./a and a, and a link and its target when it exists.
+// ./a and a, a link and its target when it exists, and, when the file does
+// not exist yet, names through a linked folder (dl/r.out and real/r.out
+// where dl links to real): its folder's links are resolved, and the name
+// joined to it. Links are resolved before .. is, as the kernel does
+// (dl/../r.out is the parent of dl's target's r.out); lexical cleaning is
+// only the last resort.
 func sameFileKey(file string) string {
-	if abs, err := filepath.Abs(file); err == nil {
-		file = abs
+	if !filepath.IsAbs(file) {
+		if wd, err := os.Getwd(); err == nil {
+			file = wd + string(filepath.Separator) + file // not Join: it would clean
+		}
 	}
 	if real, err := filepath.EvalSymlinks(file); err == nil {
 		return real
+	}
+	if dir, base := filepath.Split(file); base != "" && base != "." && base != ".." {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, base)
+		}
 	}
 	return filepath.Clean(file)
 }

@@ -23,6 +23,21 @@ func TestParseOutputs(t *testing.T) {
 	if err := os.Symlink("a.json", link); err != nil {
 		t.Fatal(err)
 	}
+	// dl links to the folder real; r.out exists under neither name yet.
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "dl")); err != nil {
+		t.Fatal(err)
+	}
+	// deep links to real/sub: deep/../r.out is real/r.out, as the kernel
+	// resolves it, not dir/r.out.
+	if err := os.Mkdir(filepath.Join(dir, "real", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("real", "sub"), filepath.Join(dir, "deep")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		in      []string
 		want    []Output
@@ -37,6 +52,10 @@ func TestParseOutputs(t *testing.T) {
 		{[]string{"json=a", "junit=a"}, nil, "a is already the file of another report"},
 		{[]string{"json=a", "junit=./a"}, nil, "already the file of another report"},
 		{[]string{"json=" + filepath.Join(dir, "a.json"), "junit=" + link}, nil, "already the file of another report"},
+		{[]string{"json=" + filepath.Join(dir, "dl", "r.out"), "junit=" + filepath.Join(dir, "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + filepath.Join(dir, "dl", "r.out"), "junit=" + filepath.Join(dir, "real", "..", "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + dir + "/deep/../r.out", "junit=" + filepath.Join(dir, "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + dir + "/deep/../r.out", "junit=" + filepath.Join(dir, "r.out")}, []Output{{Format: "json", File: dir + "/deep/../r.out"}, {Format: "junit", File: filepath.Join(dir, "r.out")}}, ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseOutputs(tt.in)

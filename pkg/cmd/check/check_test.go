@@ -141,6 +141,13 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// dl links to the folder real: dl/r.out and real/r.out are one file.
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "dl")); err != nil {
+		t.Fatal(err)
+	}
 	twice := filepath.Join(dir, "class.txt")
 	if err := os.WriteFile(twice, []byte("pc1 tcp://pc7:2375\npc2 tcp://PC7\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,6 +175,7 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},
 		{"folder is a file", []string{"-C", file}, "is a file, not a folder"},
 		{"one file for two reports", []string{"-o", "json=" + file, "-o", "junit=" + file}, "already the file of another report"},
+		{"one new file through a linked folder", []string{"-o", "json=" + filepath.Join(dir, "dl", "r.out"), "-o", "junit=" + filepath.Join(dir, "real", "r.out")}, "already the file of another report"},
 		{"unknown objective", []string{"multi-tga"}, `mission zone7 has no objective "multi-tga" — did you mean multi-tag? (it has: multi-tag, digest, export)`},
 	}
 	for _, tt := range tests {
