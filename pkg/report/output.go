@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -181,15 +183,18 @@ func Write(ctx context.Context, w io.Writer, render func(io.Writer) error) error
 	}
 }
 
-// newFileMode is the mode of a report file academy creates.
+// newFileMode is the mode a report file academy creates asks for; the
+// umask takes its bits away, as for any file a program creates, so
+// (umask 077; academy check … -o json=new.json) gives a private file.
 const newFileMode fs.FileMode = 0o644
 
 // writeAtomic writes a temporary file beside path and renames it into
 // place. prev, the regular file it replaces (nil for none), gives the new
 // file its permission bits and, when allowed, its owner and group: a rename
-// makes a new inode, which would otherwise be 0644 and the caller's.
+// makes a new inode, which would otherwise be the caller's with the
+// umask's mode. A new file keeps the mode it was created with.
 func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
+	tmp, err := createTemp(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
@@ -201,14 +206,30 @@ func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) er
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	mode := newFileMode
 	if prev != nil {
-		mode = prev.Mode().Perm()
 		keepOwner(tmp.Name(), prev)
-	}
-	// After chown, which clears the set-id bits; a report keeps none anyway.
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return err
+		// After chown, which clears the set-id bits; a report keeps none anyway.
+		if err := os.Chmod(tmp.Name(), prev.Mode().Perm()); err != nil {
+			return err
+		}
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createTemp creates a new file in dir under a random name, with
+// newFileMode less the umask (os.CreateTemp would make it 0600 whatever
+// the umask).
+func createTemp(dir string) (*os.File, error) {
+	var err error
+	for range 100 {
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // never fails
+		name := filepath.Join(dir, ".academy-report-"+hex.EncodeToString(b[:]))
+		var f *os.File
+		f, err = os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, newFileMode)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, err
 }

@@ -105,8 +105,9 @@ func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
 	}
 }
 
-// Reports to files are whole and readable by others (graders run as other
-// users); stdout gets the one format without a file.
+// Reports to files are whole, and as readable as any new 0644 file under
+// the umask (by others, under the usual 022: graders run as other users);
+// stdout gets the one format without a file.
 func TestOutputsToFiles(t *testing.T) {
 	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
@@ -118,17 +119,27 @@ func TestOutputsToFiles(t *testing.T) {
 	if !errors.Is(err, cmdutil.ErrFailed) {
 		t.Fatalf("err = %v, want ErrFailed (nginx is missing)", err)
 	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	ref := filepath.Join(dir, "reference")
+	rf, err := os.OpenFile(ref, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Close()
+	want, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"grade.json", "report.xml"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || fi.Mode().Perm() != 0o644 {
-			t.Errorf("%s: %v, mode %v", name, err, fi.Mode())
+		if err != nil || fi.Mode().Perm() != want.Mode().Perm() {
+			t.Errorf("%s: %v, mode %v, want %v", name, err, fi.Mode(), want.Mode())
 		}
 	}
 	if !strings.HasPrefix(out.String(), "TAP version 13") {
 		t.Errorf("stdout = %q, want TAP", out)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
 
