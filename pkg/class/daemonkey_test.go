@@ -26,6 +26,10 @@ func TestSameDaemonSpelledTwice(t *testing.T) {
 	if err := os.Symlink("../run", filepath.Join(dir, "var", "run")); err != nil {
 		t.Skipf("symlink: %v", err)
 	}
+	// A hard link to the socket file is the same socket.
+	if err := os.Link(filepath.Join(dir, "run", "docker.sock"), filepath.Join(dir, "hl.sock")); err != nil {
+		t.Skipf("hard link: %v", err)
+	}
 	sock := "unix://" + dir + "/var/run/docker.sock"
 	same := []struct{ name, a, b string }{
 		{"a link in the path", sock, "unix://" + dir + "/run/docker.sock"},
@@ -36,6 +40,11 @@ func TestSameDaemonSpelledTwice(t *testing.T) {
 		{"tcp host case", "tcp://PC7:2376", "tcp://pc7:2376"},
 		{"tcp default port", "tcp://pc7", "tcp://pc7:2375"},
 		{"tcp IPv6", "tcp://[::1]:2375", "tcp://[::1]"},
+		{"a hard link to the socket", sock, "unix://" + dir + "/hl.sock"},
+		{"tcp IPv6 spelt two ways", "tcp://[::1]:2375", "tcp://[0:0::1]"},
+		{"tcp IPv6 in capitals", "tcp://[FE80::1%25eth0]:2376", "tcp://[fe80:0::1%25eth0]:2376"},
+		{"tcp IPv4 as IPv6", "tcp://[::ffff:127.0.0.1]", "tcp://127.0.0.1"},
+		{"ssh IPv6 spelt two ways", "ssh://ada@[::1]", "ssh://ada@[0::1]:22"},
 		{"ssh host case and default port", "ssh://ada@PC7", "ssh://ada@pc7:22"},
 		{"ssh socket path", "ssh://ada@pc7/run/docker.sock", "ssh://ada@pc7//run/./docker.sock"},
 	}
@@ -63,6 +72,10 @@ func TestSameDaemonSpelledTwice(t *testing.T) {
 		{"ssh://ada@pc7/run/a.sock", "ssh://ada@pc7/run/b.sock"},
 		{"unix://" + dir + "/run/docker.sock", "unix://" + dir + "/run/other.sock"},
 		{"tcp://pc7:2375", "ssh://pc7:2375"},
+		// Names are not looked up: one machine by two names is two keys.
+		{"tcp://localhost:2375", "tcp://127.0.0.1:2375"},
+		{"tcp://[::1]", "tcp://127.0.0.1"},
+		{"tcp://[fe80::1%25eth0]", "tcp://[fe80::1%25eth1]"},
 	}
 	for _, p := range apart {
 		if _, err := FromEndpoints(p[:]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -160,18 +161,23 @@ func FromEndpoints(endpoints []string) ([]Host, error) {
 
 // DaemonKey names the daemon an endpoint reaches, so that two spellings of
 // one compare equal:
-//   - unix://PATH: the path absolute, its links resolved
+//   - unix://PATH: a socket that exists is its file, by device and inode
+//     where the platform has them, so every link to it compares equal
 //     (/var/run/docker.sock and /run/docker.sock, where /var/run links to
-//     /run; /var/run//docker.sock; /var/run/./docker.sock), or only cleaned
-//     when it cannot be resolved (a socket not there yet);
-//   - tcp://HOST[:PORT][/PATH]: the host in lower case, the port made
-//     explicit (2375, the docker CLI's default, as dockerstate dials it),
-//     the path cleaned;
-//   - ssh://[USER@]HOST[:PORT][/PATH]: the user as given, the host in lower
-//     case, the port made explicit (22), the remote socket's path cleaned
+//     /run; a hard link to the socket); else the path absolute, its links
+//     resolved (/var/run//docker.sock; /var/run/./docker.sock), or only
+//     cleaned when it cannot be resolved (a socket not there yet);
+//   - tcp://HOST[:PORT][/PATH]: the host in lower case, an IP address in
+//     its one canonical form ([::1] and [0:0::1]; ::ffff:127.0.0.1 and
+//     127.0.0.1), the port made explicit (2375, the docker CLI's default,
+//     as dockerstate dials it), the path cleaned;
+//   - ssh://[USER@]HOST[:PORT][/PATH]: the user as given, the host as for
+//     tcp, the port made explicit (22), the remote socket's path cleaned
 //     (not resolved: it is on the other machine).
 //
-// Anything else, or an endpoint that does not parse, is its own key.
+// Names are never looked up: localhost and 127.0.0.1, or two names of one
+// machine, stay two keys. Anything else, or an endpoint that does not
+// parse, is its own key.
 func DaemonKey(endpoint string) string {
 	scheme, rest, ok := strings.Cut(endpoint, "://")
 	if !ok {
@@ -191,6 +197,11 @@ func DaemonKey(endpoint string) string {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
+		if fi, err := os.Stat(p); err == nil {
+			if id, ok := fileID(fi); ok {
+				return "unix-file://" + id
+			}
+		}
 		return "unix://" + p
 	case "tcp", "ssh":
 		u, err := url.Parse(endpoint)
@@ -209,9 +220,24 @@ func DaemonKey(endpoint string) string {
 		if u.Path != "" && u.Path != "/" {
 			p = path.Clean(u.Path)
 		}
-		return scheme + "://" + user + net.JoinHostPort(strings.ToLower(u.Hostname()), port) + p
+		return scheme + "://" + user + net.JoinHostPort(canonicalHost(u.Hostname()), port) + p
 	}
 	return endpoint
+}
+
+// canonicalHost is host in lower case, or, for an IP address, its
+// canonical form (an IPv6 zone, an interface's name, kept as given). A name
+// is not looked up.
+func canonicalHost(host string) string {
+	addr, zone, _ := strings.Cut(host, "%")
+	ip := net.ParseIP(addr)
+	if ip == nil {
+		return strings.ToLower(host)
+	}
+	if zone != "" {
+		return ip.String() + "%" + zone
+	}
+	return ip.String()
 }
 
 // ExpandDir fills {name} in a folder template with the host's name, so a

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -67,13 +69,25 @@ func isStdout(file string) bool {
 }
 
 // sameFileKey names a file so that two spellings of one file compare equal:
-// ./a and a, and a link and its target when it exists.
+// ./a and a, a link and its target when it exists, and, when the file does
+// not exist yet, names through a linked folder (dl/r.out and real/r.out
+// where dl links to real): its folder's links are resolved, and the name
+// joined to it. Links are resolved before .. is, as the kernel does
+// (dl/../r.out is the parent of dl's target's r.out); lexical cleaning is
+// only the last resort.
 func sameFileKey(file string) string {
-	if abs, err := filepath.Abs(file); err == nil {
-		file = abs
+	if !filepath.IsAbs(file) {
+		if wd, err := os.Getwd(); err == nil {
+			file = wd + string(filepath.Separator) + file // not Join: it would clean
+		}
 	}
 	if real, err := filepath.EvalSymlinks(file); err == nil {
 		return real
+	}
+	if dir, base := filepath.Split(file); base != "" && base != "." && base != ".." {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, base)
+		}
 	}
 	return filepath.Clean(file)
 }
@@ -86,7 +100,9 @@ func sameFileKey(file string) string {
 // /dev/null, a pipe, /dev/fd/N, a link — is written to directly, never
 // replaced, and a failed write is an error; that write yields to ctx (see
 // Write), so a pipe whose reader never reads cannot hold academy past
-// Ctrl-C.
+// Ctrl-C. A link is judged by what it leads to: a link to a FIFO is that
+// FIFO (refused at once when no one reads it), a link to a regular file is
+// written through, so the link stays the user's link.
 func WriteFile(ctx context.Context, path string, render func(io.Writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -97,6 +113,14 @@ func WriteFile(ctx context.Context, path string, render func(io.Writer) error) e
 		return writeAtomic(path, render, nil)
 	case err != nil:
 		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		// Written through, never replaced; the target's type decides how.
+		if fi, err = os.Stat(path); err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return errors.New("it is a folder")
+		}
 	case fi.Mode().IsRegular():
 		return writeAtomic(path, render, fi)
 	case fi.IsDir():
@@ -159,15 +183,18 @@ func Write(ctx context.Context, w io.Writer, render func(io.Writer) error) error
 	}
 }
 
-// newFileMode is the mode of a report file academy creates.
+// newFileMode is the mode a report file academy creates asks for; the
+// umask takes its bits away, as for any file a program creates, so
+// (umask 077; academy check … -o json=new.json) gives a private file.
 const newFileMode fs.FileMode = 0o644
 
 // writeAtomic writes a temporary file beside path and renames it into
 // place. prev, the regular file it replaces (nil for none), gives the new
 // file its permission bits and, when allowed, its owner and group: a rename
-// makes a new inode, which would otherwise be 0644 and the caller's.
+// makes a new inode, which would otherwise be the caller's with the
+// umask's mode. A new file keeps the mode it was created with.
 func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".academy-report-*")
+	tmp, err := createTemp(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
@@ -179,14 +206,30 @@ func writeAtomic(path string, render func(io.Writer) error, prev fs.FileInfo) er
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	mode := newFileMode
 	if prev != nil {
-		mode = prev.Mode().Perm()
 		keepOwner(tmp.Name(), prev)
-	}
-	// After chown, which clears the set-id bits; a report keeps none anyway.
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return err
+		// After chown, which clears the set-id bits; a report keeps none anyway.
+		if err := os.Chmod(tmp.Name(), prev.Mode().Perm()); err != nil {
+			return err
+		}
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createTemp creates a new file in dir under a random name, with
+// newFileMode less the umask (os.CreateTemp would make it 0600 whatever
+// the umask).
+func createTemp(dir string) (*os.File, error) {
+	var err error
+	for range 100 {
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // never fails
+		name := filepath.Join(dir, ".academy-report-"+hex.EncodeToString(b[:]))
+		var f *os.File
+		f, err = os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, newFileMode)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, err
 }

@@ -23,6 +23,21 @@ func TestParseOutputs(t *testing.T) {
 	if err := os.Symlink("a.json", link); err != nil {
 		t.Fatal(err)
 	}
+	// dl links to the folder real; r.out exists under neither name yet.
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "dl")); err != nil {
+		t.Fatal(err)
+	}
+	// deep links to real/sub: deep/../r.out is real/r.out, as the kernel
+	// resolves it, not dir/r.out.
+	if err := os.Mkdir(filepath.Join(dir, "real", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("real", "sub"), filepath.Join(dir, "deep")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		in      []string
 		want    []Output
@@ -37,6 +52,10 @@ func TestParseOutputs(t *testing.T) {
 		{[]string{"json=a", "junit=a"}, nil, "a is already the file of another report"},
 		{[]string{"json=a", "junit=./a"}, nil, "already the file of another report"},
 		{[]string{"json=" + filepath.Join(dir, "a.json"), "junit=" + link}, nil, "already the file of another report"},
+		{[]string{"json=" + filepath.Join(dir, "dl", "r.out"), "junit=" + filepath.Join(dir, "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + filepath.Join(dir, "dl", "r.out"), "junit=" + filepath.Join(dir, "real", "..", "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + dir + "/deep/../r.out", "junit=" + filepath.Join(dir, "real", "r.out")}, nil, "already the file of another report"},
+		{[]string{"json=" + dir + "/deep/../r.out", "junit=" + filepath.Join(dir, "r.out")}, []Output{{Format: "json", File: dir + "/deep/../r.out"}, {Format: "junit", File: filepath.Join(dir, "r.out")}}, ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseOutputs(tt.in)
@@ -147,8 +166,8 @@ func TestStdoutByAnotherName(t *testing.T) {
 }
 
 // Replacing a report keeps the old file's permissions: a report of
-// learners' answers made private stays private. A new file is 0644. The
-// replacement is a new file, so a hard link to the old one keeps the old
+// learners' answers made private stays private. A new file is 0644 less the
+// umask. The replacement is a new file, so a hard link to the old one keeps the old
 // content.
 func TestWriteFileKeepsPermissions(t *testing.T) {
 	dir := t.TempDir()
@@ -175,12 +194,14 @@ func TestWriteFileKeepsPermissions(t *testing.T) {
 		}
 	}
 
+	// A new report is what any new 0644 file is under this umask (see
+	// TestNewReportFollowsTheUmask).
 	fresh := filepath.Join(dir, "fresh.json")
 	if err := WriteFile(context.Background(), fresh, writeString("x")); err != nil {
 		t.Fatal(err)
 	}
-	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o644 {
-		t.Errorf("a new report is %o, want 644", fi.Mode().Perm())
+	if got, want := modeOf(t, fresh), newFileModeHere(t, dir); got != want {
+		t.Errorf("a new report is %o, want %o", got, want)
 	}
 
 	old := filepath.Join(dir, "old.json")
@@ -197,4 +218,27 @@ func TestWriteFileKeepsPermissions(t *testing.T) {
 	if b, _ := os.ReadFile(linked); string(b) != "before" {
 		t.Errorf("the hard link holds %q: the file was written in place, not replaced", b)
 	}
+}
+
+func modeOf(t *testing.T, name string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+// newFileModeHere is the mode a file created 0644 in dir gets, whatever
+// the umask (and the platform) make of it.
+func newFileModeHere(t *testing.T, dir string) os.FileMode {
+	t.Helper()
+	ref := filepath.Join(dir, ".reference")
+	f, err := os.OpenFile(ref, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	defer os.Remove(ref)
+	return modeOf(t, ref)
 }

@@ -105,8 +105,9 @@ func TestPromptsForTheAnswerOnATerminal(t *testing.T) {
 	}
 }
 
-// Reports to files are whole and readable by others (graders run as other
-// users); stdout gets the one format without a file.
+// Reports to files are whole, and as readable as any new 0644 file under
+// the umask (by others, under the usual 022: graders run as other users);
+// stdout gets the one format without a file.
 func TestOutputsToFiles(t *testing.T) {
 	e := fakeengine.Start(t, fakeengine.Docker2010)
 	e.Register("GET", "/images/nginx/json", fakeengine.Error(http.StatusNotFound, "No such image: nginx:latest"))
@@ -118,17 +119,27 @@ func TestOutputsToFiles(t *testing.T) {
 	if !errors.Is(err, cmdutil.ErrFailed) {
 		t.Fatalf("err = %v, want ErrFailed (nginx is missing)", err)
 	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	ref := filepath.Join(dir, "reference")
+	rf, err := os.OpenFile(ref, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Close()
+	want, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"grade.json", "report.xml"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || fi.Mode().Perm() != 0o644 {
-			t.Errorf("%s: %v, mode %v", name, err, fi.Mode())
+		if err != nil || fi.Mode().Perm() != want.Mode().Perm() {
+			t.Errorf("%s: %v, mode %v, want %v", name, err, fi.Mode(), want.Mode())
 		}
 	}
 	if !strings.HasPrefix(out.String(), "TAP version 13") {
 		t.Errorf("stdout = %q, want TAP", out)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
 
@@ -139,6 +150,13 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "my-app.tar")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// dl links to the folder real: dl/r.out and real/r.out are one file.
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "dl")); err != nil {
 		t.Fatal(err)
 	}
 	twice := filepath.Join(dir, "class.txt")
@@ -168,6 +186,7 @@ func TestUsageErrorsBeforeTheDaemon(t *testing.T) {
 		{"missing folder", []string{"-C", filepath.Join(dir, "nope")}, "no such folder"},
 		{"folder is a file", []string{"-C", file}, "is a file, not a folder"},
 		{"one file for two reports", []string{"-o", "json=" + file, "-o", "junit=" + file}, "already the file of another report"},
+		{"one new file through a linked folder", []string{"-o", "json=" + filepath.Join(dir, "dl", "r.out"), "-o", "junit=" + filepath.Join(dir, "real", "r.out")}, "already the file of another report"},
 		{"unknown objective", []string{"multi-tga"}, `mission zone7 has no objective "multi-tga" — did you mean multi-tag? (it has: multi-tag, digest, export)`},
 	}
 	for _, tt := range tests {
