@@ -32,7 +32,15 @@ func (l *Lab) SweepLater() {
 				}
 			}
 		}
-		imgs, err := l.API.ImageList(ctx, client.ImageListOptions{})
+		// Podman's list fails now and then while another test removes an
+		// image it is reading ("image not known"): ask again.
+		var imgs client.ImageListResult
+		for try := 0; try < 5; try++ {
+			if imgs, err = l.API.ImageList(ctx, client.ImageListOptions{}); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		if err != nil {
 			l.t.Errorf("listing images: %v", err)
 			return

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/academy-dev/academy/internal/testpipe"
 )
 
 // Ctrl-C while a report waits on a reader that never reads — a FIFO, or
@@ -75,7 +75,7 @@ func TestCtrlCWhileAReportWaitsForItsReader(t *testing.T) {
 			defer cmd.Process.Kill()
 
 			deadline := time.Now().Add(2 * time.Minute) // generous: only a hang reaches it
-			waitPipeFull(t, r, deadline, exited)
+			testpipe.WaitFull(t, r, deadline, exited)
 			if err := cmd.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
 			}
@@ -89,33 +89,5 @@ func TestCtrlCWhileAReportWaitsForItsReader(t *testing.T) {
 				t.Fatal("academy did not yield to Ctrl-C while writing its report")
 			}
 		})
-	}
-}
-
-// waitPipeFull waits until the pipe read through r is full, so the writer
-// on its other end is blocked.
-func waitPipeFull(t *testing.T, r *os.File, deadline time.Time, exited <-chan error) {
-	t.Helper()
-	size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
-	if err != nil {
-		t.Skipf("F_GETPIPE_SZ: %v", err)
-	}
-	for {
-		n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ) // FIONREAD
-		if err != nil {
-			t.Fatalf("FIONREAD: %v", err)
-		}
-		if n >= size {
-			return
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("academy ended (%v) before the pipe was full (%d of %d bytes)", err, n, size)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the pipe holds %d of %d bytes after the deadline", n, size)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -13,32 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/academy-dev/academy/internal/testpipe"
 )
-
-// pipeFull waits until the pipe read through r holds all it can: a writer
-// of more than that is then blocked. It gives up at the deadline, which
-// only a broken test reaches.
-func pipeFull(t *testing.T, r *os.File, deadline time.Time) {
-	t.Helper()
-	size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
-	if err != nil {
-		t.Skipf("F_GETPIPE_SZ: %v", err)
-	}
-	for {
-		n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ) // FIONREAD
-		if err != nil {
-			t.Fatalf("FIONREAD: %v", err)
-		}
-		if n >= size {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the pipe holds %d of %d bytes: the writer never filled it", n, size)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // A FIFO whose reader never reads: the report's write blocks once the pipe
 // is full, and Ctrl-C (ctx done) ends it with ctx's error, the FIFO still
@@ -62,7 +38,7 @@ func TestWriteFileFIFOThatIsNeverRead(t *testing.T) {
 	big := strings.Repeat("x", 4<<20) // far more than a pipe holds
 	done := make(chan error, 1)
 	go func() { done <- WriteFile(ctx, fifo, writeString(big)) }()
-	pipeFull(t, r, deadline)
+	testpipe.WaitFull(t, r, deadline, nil)
 	cancel()
 	select {
 	case err := <-done:
