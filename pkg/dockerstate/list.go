@@ -2,6 +2,8 @@ package dockerstate
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -24,6 +26,10 @@ type ImageSummary struct {
 	Labels      map[string]string
 }
 
+// listTries is how many times Images asks a daemon whose list raced a
+// removal.
+const listTries = 3
+
 // Images lists the daemon's tagged images, as `docker images` does (GET
 // /images/json, dangling images left out), at most MaxListedImages images
 // and MaxListedTags tags in all. It only reads.
@@ -31,11 +37,25 @@ func (d *Daemon) Images(ctx context.Context) ([]ImageSummary, error) {
 	if err := d.negotiate(ctx); err != nil {
 		return nil, err
 	}
-	var res client.ImageListResult
-	err := d.request(ctx, func(ctx context.Context) (err error) {
-		res, err = d.api.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("dangling", "false")})
-		return err
-	})
+	var (
+		res client.ImageListResult
+		err error
+	)
+	for try := 1; ; try++ {
+		err = d.request(ctx, func(ctx context.Context) (err error) {
+			res, err = d.api.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("dangling", "false")})
+			return err
+		})
+		// Podman fails the whole list when an image goes while it reads it
+		// ("image not known"), as on a daemon others use: ask again.
+		if err == nil || try == listTries || ctx.Err() != nil || !strings.Contains(err.Error(), "image not known") {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

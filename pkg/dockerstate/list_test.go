@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,4 +173,32 @@ func listDocker(t *testing.T, args ...string) string {
 		t.Fatalf("docker %s: %v", strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// Podman fails the list when an image goes while it reads it: asked again,
+// bounded; any other error is not retried.
+func TestImagesAskAgainAfterARace(t *testing.T) {
+	listEnv(t)
+	var calls, fails atomic.Int32
+	e := fakeengine.New(t, "1.41")
+	answer := func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= fails.Load() {
+			fakeengine.Error(http.StatusInternalServerError, `retrieving label for image "c21e": locating image with ID "c21e": image not known`)(w, r)
+			return
+		}
+		fakeengine.JSON([]byte(`[{"Id":"sha256:`+strings.Repeat("a", 64)+`","RepoTags":["my-app:v1"]}]`))(w, r)
+	}
+	for range 2 + listTries { // each registration answers once
+		e.Register("GET", "/images/json", answer)
+	}
+	fails.Store(1)
+	imgs, err := listOpen(t, e, time.Second).Images(context.Background())
+	if err != nil || len(imgs) != 1 || calls.Load() != 2 {
+		t.Errorf("one race: %v, %d images, %d requests; want the list on the second", err, len(imgs), calls.Load())
+	}
+	calls.Store(0)
+	fails.Store(100)
+	if _, err := listOpen(t, e, time.Second).Images(context.Background()); err == nil || calls.Load() != listTries {
+		t.Errorf("a race every time: %v after %d requests, want an error after %d", err, calls.Load(), listTries)
+	}
 }
