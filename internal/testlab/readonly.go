@@ -169,7 +169,7 @@ func (p *ReadOnly) state() string {
 			lines = append(lines, fmt.Sprintf("name %s: image %s tags=%v digests=%v", ref, res.ID, sorted(res.RepoTags), sorted(res.RepoDigests)))
 		}
 	}
-	imgs, err := l.API.ImageList(ctx, client.ImageListOptions{All: true})
+	imgs, err := l.imageList(ctx, client.ImageListOptions{All: true})
 	if err != nil {
 		l.t.Fatalf("listing images: %v", err)
 	}

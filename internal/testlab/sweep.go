@@ -1,6 +1,7 @@
 package testlab
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -32,15 +33,7 @@ func (l *Lab) SweepLater() {
 				}
 			}
 		}
-		// Podman's list fails now and then while another test removes an
-		// image it is reading ("image not known"): ask again.
-		var imgs client.ImageListResult
-		for try := 0; try < 5; try++ {
-			if imgs, err = l.API.ImageList(ctx, client.ImageListOptions{}); err == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		imgs, err := l.imageList(ctx, client.ImageListOptions{})
 		if err != nil {
 			l.t.Errorf("listing images: %v", err)
 			return
@@ -131,4 +124,21 @@ func (l *Lab) Logs(nameOrID string) string {
 		}
 	}
 	return b.String()
+}
+
+// imageList lists images as the API does, asking again when Podman's list
+// fails on an image another test removes while it reads it ("image not
+// known").
+func (l *Lab) imageList(ctx context.Context, opts client.ImageListOptions) (client.ImageListResult, error) {
+	var (
+		res client.ImageListResult
+		err error
+	)
+	for try := 0; try < 5; try++ {
+		if res, err = l.API.ImageList(ctx, opts); err == nil || !strings.Contains(err.Error(), "image not known") {
+			return res, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return res, err
 }
