@@ -24,6 +24,22 @@ const (
 	LabelBuiltin = "dev.academy.builtin"
 )
 
+// MadeFor says whether an image with these labels and this many layers is
+// one academy made for mission. An image built FROM academy's inherits its
+// labels but adds layers (academy's have one): that one is someone's own.
+func MadeFor(mission string, labels map[string]string, layers int) bool {
+	return labels[LabelMission] == mission && layers <= 1
+}
+
+// MadeAs is the name academy made an image with these labels and layers
+// under, whatever names it has now; "" when it is not academy's own.
+func MadeAs(labels map[string]string, layers int) string {
+	if layers > 1 {
+		return ""
+	}
+	return labels[LabelBuiltin]
+}
+
 // builtinCreated is the creation time every builtin image states: a fixed
 // one, so the same image is the same bytes (the same ID) whenever and
 // wherever it is made.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/academy-dev/academy/pkg/builtin"
+
 	"github.com/academy-dev/academy/pkg/dockerstate"
 	"github.com/academy-dev/academy/pkg/mission"
 )
@@ -24,11 +26,6 @@ func init() {
 type ContainerReader interface {
 	Container(ctx context.Context, nameOrID string) (dockerstate.Container, error)
 }
-
-// BuiltinLabel is the label academy's builtin images carry: the name the
-// image was made under. A builtin image retagged under another name says
-// so.
-const BuiltinLabel = "dev.academy.builtin"
 
 // containerSpec expects a container under Name and, optionally, more of it.
 type containerSpec struct {
@@ -193,7 +190,7 @@ func (s *containerSpec) checkImage(ctx context.Context, lab *Lab, out Outcome, c
 	// retagged as ref still says what it was made as. An image built FROM
 	// one inherits the label but adds layers (academy's have one): it is
 	// the learner's own.
-	if made := want.Labels[BuiltinLabel]; made != "" && !hasName([]string{made}, ref) && want.Layers <= 1 {
+	if made := builtin.MadeAs(want.Labels, want.Layers); made != "" && !hasName([]string{made}, ref) {
 		out.Expected, out.Actual = "academy's image made as "+ref, "academy's image made as "+made
 		return out.fail("%s runs %s, which is academy's image of %s retagged as %s — run the real %s: docker rm -f %s, then %s",
 			name, short(c.ImageID), made, ref, ref, name, run), true

@@ -3,10 +3,12 @@ package check
 import (
 	"context"
 	"fmt"
-	"github.com/academy-dev/academy/missions"
-	"github.com/academy-dev/academy/pkg/mission"
 	"strings"
 	"testing"
+
+	"github.com/academy-dev/academy/missions"
+	"github.com/academy-dev/academy/pkg/builtin"
+	"github.com/academy-dev/academy/pkg/mission"
 
 	"github.com/academy-dev/academy/pkg/dockerstate"
 )
@@ -67,11 +69,11 @@ func TestContainer(t *testing.T) {
 	byPrefix := running(good)
 	byPrefix.Name = "something-else"
 	retagged := image("4f1c", "cloudcorp/my-app:v1.2.0", "cloudcorp/my-app:v1.3.0")
-	retagged.Labels = map[string]string{BuiltinLabel: "cloudcorp/my-app:v1.3.0"}
+	retagged.Labels = map[string]string{builtin.LabelBuiltin: "cloudcorp/my-app:v1.3.0"}
 	child := image("c41d", "cloudcorp/my-app:v1.2.0")
-	child.Labels, child.Layers = map[string]string{BuiltinLabel: "cloudcorp/my-app:v1.3.0"}, 2 // built FROM v1.3.0
-	builtin := good
-	builtin.Labels = map[string]string{BuiltinLabel: "docker.io/cloudcorp/my-app:v1.2.0"}
+	child.Labels, child.Layers = map[string]string{builtin.LabelBuiltin: "cloudcorp/my-app:v1.3.0"}, 2 // built FROM v1.3.0
+	academys := good
+	academys.Labels = map[string]string{builtin.LabelBuiltin: "docker.io/cloudcorp/my-app:v1.2.0"}
 
 	tests := []struct {
 		name      string
@@ -95,7 +97,7 @@ func TestContainer(t *testing.T) {
 		{"restarting", &crashing, good, Fail, "my-app has restarted 3 times (at most 0 allowed)"},
 		{"running the right image", ptr(running(good)), good, Pass, "my-app runs cloudcorp/my-app:v1.2.0 (9a2e00000000)"},
 		{"the learner's build FROM academy's image, labels inherited", ptr(running(child)), child, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
-		{"academy's own image, by its qualified label", ptr(running(builtin)), builtin, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
+		{"academy's own image, by its qualified label", ptr(running(academys)), academys, Pass, "my-app runs cloudcorp/my-app:v1.2.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

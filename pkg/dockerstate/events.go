@@ -73,11 +73,9 @@ func (d *Daemon) PastEvents(ctx context.Context, filter EventFilter) ([]Event, e
 	var out []Event
 	err := d.request(ctx, func(ctx context.Context) error {
 		out = out[:0]
-		opts := eventOptions(filter)
-		opts.Until = fmt.Sprintf("%d.%09d", filter.Until.Unix(), filter.Until.Nanosecond())
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		res := d.api.Events(sctx, opts)
+		res := d.api.Events(sctx, eventOptions(filter))
 		for {
 			select {
 			case m := <-res.Messages:
@@ -119,10 +117,16 @@ func eventOptions(f EventFilter) client.EventsListOptions {
 	}
 	opts := client.EventsListOptions{Filters: filters}
 	if !f.Since.IsZero() {
-		opts.Since = fmt.Sprintf("%d.%09d", f.Since.Unix(), f.Since.Nanosecond())
+		opts.Since = eventTime(f.Since)
+	}
+	if !f.Until.IsZero() {
+		opts.Until = eventTime(f.Until)
 	}
 	return opts
 }
+
+// eventTime writes t as the events API reads it: seconds.nanoseconds.
+func eventTime(t time.Time) string { return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond()) }
 
 func toEvent(m events.Message) Event {
 	e := Event{Type: string(m.Type), Action: string(m.Action), ActorID: m.Actor.ID, Name: m.Actor.Attributes["name"]}

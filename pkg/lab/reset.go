@@ -107,9 +107,7 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		if err != nil {
 			return err
 		}
-		// An image built FROM academy's inherits its labels but adds
-		// layers (academy's have one): that is the learner's, not set-up's.
-		if setup && (img.Labels[builtin.LabelMission] != missionID || img.Layers > 1) {
+		if setup && !builtin.MadeFor(missionID, img.Labels, img.Layers) {
 			rp.Left = append(rp.Left, Left{Kind: kind, Name: name, Why: "set-up makes this name, but it now holds another image (" + shortID(img.ID) +
 				"), not academy's, which may be yours: remove it yourself if it is not, docker rmi " + name})
 			return nil
@@ -133,9 +131,7 @@ func (rp *ResetPlan) add(ctx context.Context, d Daemon, kind check.ArtifactKind,
 		if err != nil && !errors.Is(err, dockerstate.ErrNotFound) {
 			return err
 		}
-		// An image built FROM academy's inherits its labels but adds
-		// layers (academy's have one): a container of it is the learner's.
-		if err != nil || img.Labels[builtin.LabelMission] != missionID || img.Layers > 1 {
+		if err != nil || !builtin.MadeFor(missionID, img.Labels, img.Layers) {
 			what := shortID(c.ImageID)
 			if c.Image != "" && !strings.HasPrefix(c.Image, "sha256:") {
 				what = c.Image + " (" + what + ")"

@@ -128,20 +128,28 @@ func (c *Catalog) Files() ([]File, error) {
 
 // Find loads the mission with the given id.
 func (c *Catalog) Find(id string) (*Mission, error) {
-	files, err := c.Files()
+	f, err := c.File(id)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if f.ID == id {
-			return f.Load()
-		}
+	return f.Load()
+}
+
+// File is the file of the mission with the given id, not yet read; a
+// *NotFoundError lists the ids there are.
+func (c *Catalog) File(id string) (File, error) {
+	files, err := c.Files()
+	if err != nil {
+		return File{}, err
 	}
 	known := make([]string, len(files))
 	for i, f := range files {
+		if f.ID == id {
+			return f, nil
+		}
 		known[i] = f.ID
 	}
-	return nil, &NotFoundError{ID: id, Known: known}
+	return File{}, &NotFoundError{ID: id, Known: known}
 }
 
 // IDs lists the ids of every mission the catalog can find, sorted; nil when
@@ -232,14 +240,9 @@ func (f File) Title() string {
 
 // Title finds the title of the mission with the given id, as File.Title.
 func (c *Catalog) Title(id string) string {
-	files, err := c.Files()
+	f, err := c.File(id)
 	if err != nil {
 		return ""
 	}
-	for _, f := range files {
-		if f.ID == id {
-			return f.Title()
-		}
-	}
-	return ""
+	return f.Title()
 }

@@ -197,41 +197,44 @@ func duration(d time.Duration) string {
 // mission passed (all of them were checked): that it is complete, and the
 // next mission of the catalog, with the command that shows it.
 func nextMission(opts *Options, id string) []string {
-	catalog := opts.Catalog()
-	ids := catalog.IDs()
-	i := slices.Index(ids, id)
+	// The catalog's files, listed once: each is read only when needed.
+	files, err := opts.Catalog().Files()
+	if err != nil {
+		return nil
+	}
+	i := slices.IndexFunc(files, func(f mission.File) bool { return f.ID == id })
 	if i < 0 {
 		return nil
 	}
 	// The next mission in the catalog's order that the learner has not
 	// completed, from this one on and round to the start.
 	store, err := progress.Default()
-	for k := 1; k < len(ids); k++ {
-		next := ids[(i+k)%len(ids)]
-		if err == nil && completed(store, catalog, next) {
+	for k := 1; k < len(files); k++ {
+		next := files[(i+k)%len(files)]
+		if err == nil && completed(store, next) {
 			continue
 		}
-		title := next
-		if t := catalog.Title(next); t != "" {
+		title := next.ID
+		if t := next.Title(); t != "" {
 			title = t
 		}
-		return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next)}
+		return []string{"Mission " + report.CleanLine(id) + " is complete. Next, " + report.CleanLine(title) + ": " + opts.Flags.Command("show", next.ID)}
 	}
-	if len(ids) == 1 {
+	if len(files) == 1 {
 		return []string{"Mission " + report.CleanLine(id) + " is complete, and it is the only one. Your progress: " + opts.Flags.Command("missions")}
 	}
 	return []string{"Mission " + report.CleanLine(id) + " is complete, and so is every other one. Your progress on each: " + opts.Flags.Command("missions")}
 }
 
-// completed says whether every objective of mission id passed at the
+// completed says whether every objective of mission f passed at the
 // learner's last check. A mission never checked is not: its file is not
 // even read.
-func completed(store *progress.Store, catalog *mission.Catalog, id string) bool {
-	state, err := store.Load(id)
+func completed(store *progress.Store, f mission.File) bool {
+	state, err := store.Load(f.ID)
 	if err != nil || len(state.Objectives) == 0 {
 		return false
 	}
-	m, err := catalog.Find(id)
+	m, err := f.Load()
 	if err != nil || len(m.Objectives) == 0 {
 		return false
 	}
