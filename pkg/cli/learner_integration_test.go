@@ -5,20 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/academy-dev/academy/internal/testcmd"
 )
 
 // TestMain keeps this package's check runs out of the developer's own
 // progress: every check records its result.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "academy-state-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("XDG_STATE_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testcmd.Main(m)) }
 
 // The learner's loop on the real daemon: check, see the progress, ask for a
 // hint — for the first objective not passing — fix it, check again, and

@@ -4,4 +4,4 @@ import "testing"
 
 // Golden compares got with testdata/NAME.golden, or rewrites it with
 // -update: for the tests of the external package (real runs).
-func Golden(t *testing.T, name string, got []byte) { golden(t, name, got) }
+func Golden(t *testing.T, name string, got []byte) { goldenFile(t, name, got) }

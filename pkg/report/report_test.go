@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/academy-dev/academy/internal/golden"
+
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/dockerstate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const (
 	v1ID    = "sha256:9a2e6f7c1b3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7"
@@ -154,7 +152,7 @@ func TestGolden(t *testing.T) {
 				if err := r.Render(&b, res, opts); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name+"."+format, b.Bytes())
+				goldenFile(t, name+"."+format, b.Bytes())
 			})
 		}
 		for name, rs := range classes() {
@@ -164,31 +162,16 @@ func TestGolden(t *testing.T) {
 				if err := r.RenderMulti(&b, rs, opts); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name+"."+format, b.Bytes())
+				goldenFile(t, name+"."+format, b.Bytes())
 			})
 		}
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+// goldenFile compares got with testdata/NAME.golden, or writes it with -update.
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (go test ./pkg/report -update rewrites it)\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
+	golden.Check(t, name, filepath.Join("testdata", name+".golden"), got)
 }
 
 func TestLookupAndNames(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/academy-dev/academy/internal/testcmd"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/dockerstate/fakeengine"
 	"github.com/academy-dev/academy/pkg/progress"
@@ -15,16 +16,7 @@ import (
 
 // TestMain keeps every check run of this package's tests out of the
 // developer's own progress: each records its result.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "academy-state-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("XDG_STATE_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testcmd.Main(m)) }
 
 // A check records what it found, objective by objective, for missions and
 // hint; a state that cannot be written is one warning and changes nothing

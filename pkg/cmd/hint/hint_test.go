@@ -3,7 +3,6 @@ package hint
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/academy-dev/academy/internal/golden"
+	"github.com/academy-dev/academy/internal/testcmd"
+
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/progress"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the command's output")
 
 var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -47,36 +47,7 @@ func run(t *testing.T, cols int, dirs []string, args ...string) (int, string, st
 		o.Now = func() time.Time { return now }
 		return Run(ctx, o)
 	})
-	cmd.SetArgs(append([]string{}, args...))
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString("academy: " + err.Error() + "\n")
-	}
-	return cmdutil.ExitCode(err), out.String(), errOut.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	return testcmd.Execute(cmd, &out, &errOut, args...)
 }
 
 // Each call goes one step further, the last step being the solution, and
@@ -96,7 +67,7 @@ func TestHintEscalates(t *testing.T) {
 		if code != 0 || errOut != "" {
 			t.Fatalf("call %d: exit %d, stderr %q", i+1, code, errOut)
 		}
-		golden(t, s.golden, out)
+		golden.Check(t, s.golden, filepath.Join("testdata", s.golden), []byte(out))
 		if !strings.Contains(out, s.says) {
 			t.Errorf("call %d says\n%s\nwant it to contain %q", i+1, out, s.says)
 		}

@@ -3,7 +3,6 @@ package missions
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/academy-dev/academy/internal/golden"
+	"github.com/academy-dev/academy/internal/testcmd"
+
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/progress"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the command's output")
 
 // now is the time every test tells progress against.
 var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -83,37 +83,7 @@ func run(t *testing.T, cols int, color bool, dirs []string, args ...string) (int
 		o.Now = func() time.Time { return now }
 		return Run(ctx, o)
 	})
-	cmd.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString("academy: " + err.Error() + "\n")
-	}
-	return cmdutil.ExitCode(err), out.String(), errOut.String()
-}
-
-// golden compares got with testdata/name, or writes it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	return testcmd.Execute(cmd, &out, &errOut, args...)
 }
 
 // The list, as a learner sees it on a wide and a narrow terminal and as a
@@ -135,7 +105,7 @@ func TestMissionsScreens(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			golden(t, tt.name, strings.ReplaceAll(out, dir, "DIR"))
+			golden.Check(t, tt.name, filepath.Join("testdata", tt.name), []byte(strings.ReplaceAll(out, dir, "DIR")))
 			for _, l := range strings.Split(out, "\n") {
 				if tt.cols > 0 && len([]rune(l)) > tt.cols {
 					t.Errorf("line wider than %d columns: %q", tt.cols, l)

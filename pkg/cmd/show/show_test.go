@@ -2,8 +2,6 @@ package show
 
 import (
 	"bytes"
-	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,14 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/academy-dev/academy/internal/golden"
+	"github.com/academy-dev/academy/internal/testcmd"
+
 	"github.com/academy-dev/academy/missions"
 	"github.com/academy-dev/academy/pkg/check"
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/mission"
 	"github.com/academy-dev/academy/pkg/progress"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the command's output")
 
 // run runs `academy show` with args on a terminal of cols columns (0: not
 // a terminal), with colour when color, and returns its exit code and
@@ -37,36 +36,7 @@ func run(t *testing.T, cols int, color bool, dirs []string, args ...string) (int
 		MissionDirs: dirs,
 	}
 	cmd := NewCmdShow(f, nil)
-	cmd.SetArgs(append([]string{}, args...))
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString("academy: " + err.Error() + "\n")
-	}
-	return cmdutil.ExitCode(err), out.String(), errOut.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	return testcmd.Execute(cmd, &out, &errOut, args...)
 }
 
 // zone7Solutions are the solutions of the embedded zone7, expanded.
@@ -115,7 +85,7 @@ func TestShowScreens(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			golden(t, tt.name, out)
+			golden.Check(t, tt.name, filepath.Join("testdata", tt.name), []byte(out))
 			for _, s := range zone7Solutions(t) {
 				if args[0] != "zone7" {
 					break

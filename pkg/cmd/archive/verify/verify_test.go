@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,13 +16,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/academy-dev/academy/internal/golden"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/academy-dev/academy/pkg/cmdutil"
 	"github.com/academy-dev/academy/pkg/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // fixture returns the path of one of the real docker save archives of the
 // repository (Docker 20.10's own output).
@@ -101,27 +100,6 @@ var (
 	schemaPath, _ = filepath.Abs("../../../../docs/schema/report.v1.json")
 )
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join(testdata, name+".golden")
-	if *update {
-		if err := os.MkdirAll(testdata, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./pkg/cmd/archive/verify -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (-update rewrites it)\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
-}
-
 // Every format, from real runs of the command on real docker save
 // archives: goldens named verify.STATE.exitCODE.FORMAT.
 func TestVerifyGoldens(t *testing.T) {
@@ -152,13 +130,13 @@ func TestVerifyGoldens(t *testing.T) {
 				t.Fatalf("exit %d (%v), want %d; stderr %q", code, err, tt.code, s.errOut.String())
 			}
 			name := "verify." + tt.state + ".exit" + string(rune('0'+tt.code)) + "."
-			golden(t, name+"text-color-w72", normalize(s.out.Bytes()))
+			golden.Check(t, name+"text-color-w72", filepath.Join(testdata, name+"text-color-w72.golden"), normalize(s.out.Bytes()))
 			for _, f := range formats {
 				data, err := os.ReadFile(filepath.Join(out, f))
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name+f, normalize(data))
+				golden.Check(t, name+f, filepath.Join(testdata, name+f+".golden"), normalize(data))
 				if f == "json" {
 					validate(t, schema, data)
 				}
