@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/academy-dev/academy/pkg/cmd/internal/lesson"
+	"github.com/spf13/pflag"
+
 	"github.com/spf13/cobra"
 
 	"github.com/academy-dev/academy/pkg/cmd/archive"
@@ -37,8 +40,8 @@ of a lesson ("mission") hold, and says exactly why not.`,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.PersistentFlags().StringSliceVar(&f.MissionDirs, "missions", f.MissionDirs, "extra folder of mission files (also ACADEMY_MISSIONS)")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &cmdutil.UsageError{Err: err}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.UsageError{Err: suggestFlag(c, err)}
 	})
 	cmd.AddCommand(
 		checkcmd.NewCmdCheck(f, nil),
@@ -95,4 +98,20 @@ func unknownCommand(c *cobra.Command, args []string) error {
 	}
 	fmt.Fprint(c.ErrOrStderr(), msg)
 	return &cmdutil.ShownError{Err: &cmdutil.UsageError{Err: fmt.Errorf("unknown command %q", args[0])}}
+}
+
+// suggestFlag adds the nearest flag of c to an unknown one: "unknown flag:
+// --anwser — did you mean --answer?".
+func suggestFlag(c *cobra.Command, err error) error {
+	typed, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return err
+	}
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	c.InheritedFlags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if s := lesson.Suggest(typed, names); s != "" {
+		return fmt.Errorf("%w — did you mean --%s?", err, s)
+	}
+	return err
 }

@@ -57,3 +57,16 @@ func TestCheckHelpHasNoMeaninglessDefault(t *testing.T) {
 		t.Errorf("check --help:\n%s", out.String())
 	}
 }
+
+// A misspelt flag is a usage error that names the flag meant.
+func TestUnknownFlagSuggests(t *testing.T) {
+	var out, errOut bytes.Buffer
+	cmd := NewCmdRoot(&cmdutil.Factory{IOStreams: &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}})
+	cmd.SetArgs([]string{"check", "zone7", "--anwser", "digest=x"})
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	err := cmd.ExecuteContext(context.Background())
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err == nil || !strings.Contains(err.Error(), "unknown flag: --anwser — did you mean --answer?") {
+		t.Errorf("err = %v, want a usage error suggesting --answer", err)
+	}
+}
